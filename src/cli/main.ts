@@ -1,0 +1,81 @@
+/**
+ * tsrun's command line. Each command's code is loaded only when that command runs, so
+ * `tsrun run` pays for nothing else.
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { TsrunError } from '../sys/error';
+import { fail } from './fail';
+
+const cli = yargs()
+  .scriptName('tsrun')
+  .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]')
+  .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined)
+  .command('image <command>', 'Manage images', (y: Argv) =>
+    y
+      .command(
+        'import <source> <reference>',
+        'Import a rootfs tarball (.tar or .tar.gz, file or URL) as NAME[:TAG]',
+        (yy: Argv) => yy.positional('source', { type: 'string' }).positional('reference', { type: 'string' }),
+        async (a) => {
+          const { importImage } = await import('../image/import');
+          const { requireRoot } = await import('../runtime/options');
+          requireRoot();
+          const image = await importImage(a.source as string, a.reference as string);
+          console.log(`sha256:${image.id}`);
+        },
+      )
+      .command(
+        ['ls', 'list'],
+        'List images',
+        (yy: Argv) => yy.option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' }),
+        async (a) => {
+          const { printImages } = await import('./images');
+          printImages(a.quiet);
+        },
+      )
+      .command(
+        ['rm <images..>', 'remove'],
+        'Remove images',
+        (yy: Argv) => yy.positional('images', { type: 'string', array: true }),
+        async (a) => {
+          const { removeImages } = await import('./images');
+          removeImages((a.images as string[]).map(String));
+        },
+      )
+      .demandCommand(1, 'name an image command: import, ls or rm'),
+  )
+  .command(
+    'pull <image>',
+    'Download the Alpine minirootfs (alpine[:latest|3.20|3.20.3]) and import it',
+    (y: Argv) => y.positional('image', { type: 'string' }),
+    async (a) => {
+      const { pullAlpine } = await import('../image/pull');
+      const { requireRoot } = await import('../runtime/options');
+      requireRoot();
+      const image = await pullAlpine(a.image as string);
+      console.log(`${image.tags.at(-1)}: sha256:${image.id}`);
+    },
+  )
+  .demandCommand(1, 'name a command: run, image, pull (see tsrun --help)')
+  .strict()
+  .help()
+  .alias('help', 'H')
+  .version()
+  .wrap(Math.min(100, process.stdout.columns || 100))
+  .fail((msg, err) => {
+    if (err) throw err;
+    throw new TsrunError(`${msg} (see 'tsrun --help')`);
+  });
+
+const args = hideBin(process.argv);
+(async () => {
+  try {
+    // run's options end at the image name (everything after it is the command's), a
+    // parse of its own with halt-at-non-option.
+    if (args[0] === 'run') await (await import('./run')).runCommand(args.slice(1));
+    else await cli.parse(args);
+  } catch (err) {
+    fail(err, args[0] === 'run' ? 125 : 1);
+  }
+})();

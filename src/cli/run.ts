@@ -1,0 +1,41 @@
+import yargs from 'yargs';
+import { TsrunError } from '../sys/error';
+
+export async function runCommand(args: string[]): Promise<void> {
+  const a = await yargs()
+    .scriptName('tsrun run')
+    .usage('Usage: tsrun run [options] IMAGE [COMMAND [ARG...]]\n\nRun a command in a new container')
+    .parserConfiguration({ 'halt-at-non-option': true, 'greedy-arrays': false })
+    .option('rm', { type: 'boolean', default: false, describe: 'Remove the container when it exits' })
+    .option('name', { type: 'string', describe: 'Container name' })
+    .option('hostname', { alias: 'h', type: 'string', describe: 'Hostname (default: the short container id)' })
+    .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'Set KEY=VALUE, or pass KEY from this environment' })
+    .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
+    .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep stdin attached' })
+    .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Give the container a terminal' })
+    .option('net', { alias: 'network', type: 'string', default: 'none', describe: 'Network: none or host' })
+    .strictOptions()
+    .help('help')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new TsrunError(`${msg} (see 'tsrun run --help')`);
+    })
+    .parse(args);
+  const [image, ...command] = a._.map(String);
+  if (image === undefined) throw new TsrunError("run needs an image: tsrun run [options] IMAGE [COMMAND...] (see 'tsrun run --help')");
+  const { runContainer } = await import('../runtime/run');
+  process.exitCode = await runContainer({
+    image,
+    command,
+    name: a.name,
+    hostname: a.hostname,
+    env: a.env.map(String),
+    workdir: a.workdir,
+    interactive: a.interactive,
+    tty: a.tty,
+    rm: a.rm,
+    net: a.net,
+  });
+}

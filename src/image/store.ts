@@ -1,0 +1,154 @@
+/**
+ * The image store: images/<id>/rootfs holds each unpacked image once; images/index.json
+ * maps NAME:TAG references to ids. Changes happen under the state lock.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { TsrunError } from '../sys/error';
+import { readJson, writeJsonAtomic } from '../state/atomic';
+import { paths } from '../state/root';
+import { formatImageRef, parseImageRef, type ImageRef } from './reference';
+
+export interface ImageRecord {
+  id: string;
+  tags: string[];
+  created: string;
+  size: number;
+  source: string;
+}
+
+interface Index {
+  images: ImageRecord[];
+}
+
+function readIndex(): Index {
+  const p = paths.imageIndex();
+  return existsSync(p) ? readJson<Index>(p) : { images: [] };
+}
+
+function writeIndex(index: Index): void {
+  mkdirSync(paths.images(), { recursive: true });
+  writeJsonAtomic(paths.imageIndex(), index);
+}
+
+export function listImages(): ImageRecord[] {
+  return readIndex().images;
+}
+
+export function imageRootfs(id: string): string {
+  return join(paths.image(id), 'rootfs');
+}
+
+/** By NAME[:TAG], or by a unique prefix of the id. */
+export function findImage(text: string): ImageRecord | undefined {
+  const images = listImages();
+  if (/^[0-9a-f]{4,64}$/.test(text)) {
+    const byId = images.filter((i) => i.id.startsWith(text));
+    if (byId.length === 1) return byId[0];
+  }
+  let ref: ImageRef;
+  try {
+    ref = parseImageRef(text);
+  } catch {
+    return undefined;
+  }
+  const wanted = formatImageRef(ref);
+  return images.find((i) => i.tags.includes(wanted));
+}
+
+export function requireImage(text: string): ImageRecord {
+  const image = findImage(text);
+  if (!image) {
+    throw new TsrunError(
+      `no such image: ${text} (import one with 'tsrun image import FILE ${text}' or download Alpine with 'tsrun pull alpine')`,
+    );
+  }
+  return image;
+}
+
+/** A fresh directory for an import in progress, on the same filesystem as the store. */
+export function stagingDir(): string {
+  const dir = join(paths.images(), `.staging-${process.pid}-${Date.now()}`);
+  mkdirSync(join(dir, 'rootfs'), { recursive: true, mode: 0o755 });
+  return dir;
+}
+
+/** Removes staging directories left by imports that were killed. Call under the lock. */
+export function removeStaleStaging(): void {
+  if (!existsSync(paths.images())) return;
+  for (const name of readdirSync(paths.images())) {
+    const m = /^\.staging-(\d+)-/.exec(name);
+    if (m && !processAlive(Number(m[1]))) rmSync(join(paths.images(), name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Moves a staged rootfs into the store as image `id` and points `ref` at it (taking the
+ * tag from any image that had it). Identical content imported twice is stored once.
+ * Call under the lock.
+ */
+export function commitImage(staging: string, id: string, ref: ImageRef, size: number, source: string): ImageRecord {
+  const index = readIndex();
+  const tag = formatImageRef(ref);
+  let image = index.images.find((i) => i.id === id);
+  if (image) {
+    rmSync(staging, { recursive: true, force: true });
+  } else {
+    renameSync(staging, paths.image(id));
+    image = { id, tags: [], created: new Date().toISOString(), size, source };
+    index.images.push(image);
+  }
+  for (const other of index.images) other.tags = other.tags.filter((t) => t !== tag);
+  image.tags.push(tag);
+  writeIndex(index);
+  return image;
+}
+
+/**
+ * Untags `text`; the image's files go when no tag and no container refers to it.
+ * `inUse(id)` names a container using the image, if any. Call under the lock.
+ */
+export function removeImage(text: string, inUse: (id: string) => string | undefined): { untagged: string[]; deleted: string | null } {
+  const index = readIndex();
+  const image = requireImage(text);
+  const entry = index.images.find((i) => i.id === image.id)!;
+  const byId = !entry.tags.includes(formatImageRef(safeRef(text)));
+  const untagged = byId ? entry.tags : [formatImageRef(safeRef(text))];
+  const remaining = entry.tags.filter((t) => !untagged.includes(t));
+  if (remaining.length === 0) {
+    const user = inUse(entry.id);
+    if (user) {
+      throw new TsrunError(
+        `unable to remove image ${text}: container ${user} is using it (remove the container first with 'tsrun rm ${user}')`,
+      );
+    }
+  }
+  entry.tags = remaining;
+  let deleted: string | null = null;
+  if (remaining.length === 0) {
+    index.images = index.images.filter((i) => i.id !== entry.id);
+    writeIndex(index);
+    rmSync(paths.image(entry.id), { recursive: true, force: true });
+    deleted = entry.id;
+  } else {
+    writeIndex(index);
+  }
+  return { untagged, deleted };
+}
+
+function safeRef(text: string): ImageRef {
+  try {
+    return parseImageRef(text);
+  } catch {
+    return { name: text, tag: '' };
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * `tsrun run`: record the container, start init in fresh namespaces, configure its network,
+ * let it exec, relay its terminal and signals, record its exit. A failure before the
+ * command runs kills init and removes everything the run created.
+ */
+import { writeFileSync } from 'node:fs';
+import { requireImage, imageRootfs } from '../image/store';
+import { Handle } from '../network/netlink/handle';
+import { setupLoopback } from '../network/loopback';
+import { TsrunError } from '../sys/error';
+import { withLock } from '../state/lock';
+import { newId, shortId } from '../state/id';
+import {
+  containerDir,
+  createContainerRecord,
+  listContainers,
+  removeContainerRecord,
+  writeContainerRecord,
+  type ContainerRecord,
+} from '../state/containers';
+import { hostHostsFile, hostsFile, resolvConf } from './etc-files';
+import { generateName } from './names';
+import { containerEnv, parseEnv, parseNetMode, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
+import { spawnInit, waitForExit, type InitProcess } from './parent';
+import type { InitSpec } from './spec';
+import { openPty, type PtyRelay } from './tty-relay';
+
+export interface RunOptions {
+  image: string;
+  command: string[];
+  name?: string;
+  hostname?: string;
+  env: string[];
+  workdir?: string;
+  interactive: boolean;
+  tty: boolean;
+  rm: boolean;
+  net: string;
+}
+
+const DEFAULT_COMMAND = ['/bin/sh'];
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/** A failure to start, with the exit code Docker gives it (125, or 126/127 from exec). */
+export class StartError extends TsrunError {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+function prepareRecord(opts: RunOptions): ContainerRecord {
+  const net = parseNetMode(opts.net);
+  if (opts.name !== undefined) validateContainerName(opts.name);
+  if (opts.hostname !== undefined) validateHostname(opts.hostname);
+  const workdir = validateWorkdir(opts.workdir ?? '/');
+  const userEnv = parseEnv(opts.env);
+  const image = requireImage(opts.image);
+  const id = newId();
+  const hostname = opts.hostname ?? (net === 'host' ? require('node:os').hostname() : shortId(id));
+  return {
+    id,
+    name: opts.name ?? '',
+    created: new Date().toISOString(),
+    image: { ref: opts.image, id: image.id },
+    command: opts.command.length > 0 ? opts.command : DEFAULT_COMMAND,
+    config: {
+      hostname,
+      env: containerEnv(userEnv, hostname, opts.tty),
+      workdir,
+      tty: opts.tty,
+      interactive: opts.interactive,
+      network: net,
+      autoRemove: opts.rm,
+    },
+    state: { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '' },
+  };
+}
+
+function writeEtcFiles(rec: ContainerRecord): void {
+  const host = rec.config.network === 'host';
+  writeFileSync(containerDir.file(rec.id, 'hosts'), host ? hostHostsFile() : hostsFile([]));
+  writeFileSync(containerDir.file(rec.id, 'hostname'), `${rec.config.hostname}\n`);
+  writeFileSync(containerDir.file(rec.id, 'resolv.conf'), resolvConf(host));
+}
+
+function initSpec(rec: ContainerRecord): InitSpec {
+  return {
+    id: rec.id,
+    lower: imageRootfs(rec.image.id),
+    upper: containerDir.upper(rec.id),
+    work: containerDir.work(rec.id),
+    rootfs: containerDir.rootfs(rec.id),
+    hostname: rec.config.hostname,
+    argv: rec.command,
+    env: rec.config.env,
+    workdir: rec.config.workdir,
+    tty: rec.config.tty,
+    etc: {
+      hosts: containerDir.file(rec.id, 'hosts'),
+      hostname: containerDir.file(rec.id, 'hostname'),
+      'resolv.conf': containerDir.file(rec.id, 'resolv.conf'),
+    },
+  };
+}
+
+/** Drives init from spec to exec; resolves once the command runs. */
+async function start(rec: ContainerRecord, init: InitProcess): Promise<PtyRelay | null> {
+  init.send({ type: 'spec', spec: initSpec(rec) });
+  let pty: PtyRelay | null = null;
+  if (rec.config.tty) {
+    const ask = await init.next();
+    if (ask?.type === 'error') throw new StartError(ask.message, ask.exitCode);
+    if (ask?.type !== 'need-pty') throw new StartError('init exited before it asked for a terminal', 125);
+    pty = openPty(init.pid);
+    init.send({ type: 'pty', number: pty.number });
+  }
+  init.send({ type: 'go' });
+  const after = await init.next();
+  if (after !== null) {
+    pty?.stop();
+    if (after.type === 'error') throw new StartError(after.message, after.exitCode);
+    throw new StartError(`init sent ${after.type} after go`, 125);
+  }
+  return pty;
+}
+
+export async function runContainer(opts: RunOptions): Promise<number> {
+  requireRoot();
+  const rec = prepareRecord(opts);
+  withLock(() => {
+    const taken = new Set(listContainers().map((c) => c.name));
+    if (rec.name === '') rec.name = generateName(taken);
+    createContainerRecord(rec);
+  });
+  let init: InitProcess | undefined;
+  try {
+    writeEtcFiles(rec);
+    init = spawnInit({
+      newNet: rec.config.network !== 'host',
+      stdin: rec.config.interactive && !rec.config.tty ? 'inherit' : 'ignore',
+      inNamespace: () => {
+        if (rec.config.network === 'host') return;
+        const h = Handle.current('container');
+        try {
+          setupLoopback(h, false);
+        } finally {
+          h.close();
+        }
+      },
+    });
+    const exited = waitForExit(init.child);
+    const pty = await Promise.race([
+      start(rec, init),
+      exited.then((code) => {
+        throw new StartError(`the container's init exited with code ${code} before the command started`, 125);
+      }),
+    ]);
+    const forward = (sig: NodeJS.Signals): void => {
+      init!.child.kill(sig);
+    };
+    for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+    rec.state = { ...rec.state, status: 'running', pid: init.pid, startedAt: new Date().toISOString() };
+    withLock(() => writeContainerRecord(rec));
+    const code = await exited;
+    if (pty) {
+      await pty.drained;
+      pty.stop();
+    }
+    for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+    finish(rec, code);
+    return code;
+  } catch (err) {
+    if (init && init.child.exitCode === null && init.child.signalCode === null) {
+      init.child.kill('SIGKILL');
+      await waitForExit(init.child);
+    }
+    withLock(() => removeContainerRecord(rec.id));
+    throw err;
+  }
+}
+
+function finish(rec: ContainerRecord, code: number): void {
+  withLock(() => {
+    if (rec.config.autoRemove) return removeContainerRecord(rec.id);
+    rec.state = { ...rec.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString() };
+    writeContainerRecord(rec);
+  });
+}

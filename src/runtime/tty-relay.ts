@@ -1,0 +1,47 @@
+/**
+ * `-t`: the container gets a pty of its own devpts instance. The parent opens the master
+ * through /proc/<init>/root (after init's pivot_root) and relays it to its own terminal in
+ * raw mode, so line editing, Ctrl-C and job control happen inside the container.
+ */
+import { closeSync, constants, createReadStream, openSync, writeSync } from 'node:fs';
+import { setWindowSize, unlockPty } from '../sys/tty';
+
+export interface PtyRelay {
+  /** The pty's number N: init opens /dev/pts/N. */
+  number: number;
+  /** Resolves once the container side closed and all output was copied. */
+  drained: Promise<void>;
+  stop(): void;
+}
+
+export function openPty(initPid: number): PtyRelay {
+  const master = openSync(`/proc/${initPid}/root/dev/pts/ptmx`, constants.O_RDWR | constants.O_NOCTTY);
+  const number = unlockPty(master);
+  const resize = (): void => {
+    if (process.stdout.isTTY) setWindowSize(master, process.stdout.rows, process.stdout.columns);
+  };
+  resize();
+  process.stdout.on('resize', resize);
+  const stdin = process.stdin;
+  if (stdin.isTTY) stdin.setRawMode(true);
+  const onInput = (d: Buffer): void => {
+    writeSync(master, d);
+  };
+  stdin.on('data', onInput);
+  const out = createReadStream('', { fd: master, autoClose: false, highWaterMark: 16384 });
+  out.on('data', (d) => process.stdout.write(d));
+  // EIO on the master means every slave fd is closed: the container is done with the pty.
+  const drained = new Promise<void>((resolve) => {
+    out.once('error', () => resolve());
+    out.once('end', () => resolve());
+  });
+  const stop = (): void => {
+    stdin.off('data', onInput);
+    if (stdin.isTTY) stdin.setRawMode(false);
+    stdin.pause();
+    process.stdout.off('resize', resize);
+    out.destroy();
+    closeSync(master);
+  };
+  return { number, drained, stop };
+}

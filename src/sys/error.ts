@@ -1,0 +1,49 @@
+import { getSystemErrorMap } from 'node:util';
+
+/**
+ * The one error type of tsrun (as crun has one). Every failure a user can meet is a
+ * TsrunError whose message is a single line that names what failed and, where it helps,
+ * how to fix it. `errno` is set when the kernel refused a call.
+ */
+export class TsrunError extends Error {
+  readonly errno: string | undefined;
+
+  constructor(message: string, errno?: string) {
+    super(message);
+    this.name = 'TsrunError';
+    this.errno = errno;
+  }
+}
+
+const systemErrors = getSystemErrorMap();
+
+/** `EPERM` for 1; `E123` for a number libuv does not know. */
+export function errnoName(code: number): string {
+  return systemErrors.get(-code)?.[0] ?? `E${code}`;
+}
+
+/** `operation not permitted` for 1. */
+export function errnoText(code: number): string {
+  return systemErrors.get(-code)?.[1] ?? `error ${code}`;
+}
+
+/** The message of a failed libc call: `mount overlay on /x/rootfs: EPERM (operation not permitted)`. */
+export function sysErrorMessage(call: string, object: string, code: number): string {
+  const subject = object ? `${call} ${object}` : call;
+  return `${subject}: ${errnoName(code)} (${errnoText(code)})`;
+}
+
+export function sysError(call: string, object: string, code: number): TsrunError {
+  return new TsrunError(sysErrorMessage(call, object, code), errnoName(code));
+}
+
+/** Node's own fs errors (ENOENT etc.) in the same one-line form. */
+export function fromNodeError(err: unknown, what: string): TsrunError {
+  if (err instanceof TsrunError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.errno === 'number') {
+    const desc = e.message.replace(/^[A-Z]+: /, '').replace(/,.*$/, '');
+    return new TsrunError(`${what}: ${e.code} (${desc})`, e.code);
+  }
+  return new TsrunError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+}

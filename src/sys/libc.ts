@@ -1,0 +1,69 @@
+/**
+ * The only module that loads ffi-rs. Every libc function tsrun calls is declared here once;
+ * the typed wrappers beside this file turn a failure into a TsrunError naming the call,
+ * the object and the errno.
+ *
+ * ffi-rs cannot call variadic functions safely, so syscall() is declared once per argument
+ * shape it is used with (integers, C strings or byte buffers), never with floats.
+ * U8Array arguments pass the Buffer's own memory, so the kernel's writes are visible.
+ */
+import { DataType as T, load, open, type FieldType } from 'ffi-rs';
+import { sysError } from './error';
+
+open({ library: 'libc', path: 'libc.so.6' });
+
+interface Result {
+  value: number;
+  errnoCode: number;
+  errnoMessage: string;
+}
+
+function fn(symbol: string, retType: FieldType, paramsType: FieldType[]): (args: unknown[]) => Result {
+  return (paramsValue) =>
+    load({ library: 'libc', funcName: symbol, retType, paramsType, paramsValue, errno: true }) as unknown as Result;
+}
+
+export const libc = {
+  unshare: fn('unshare', T.I32, [T.I32]),
+  setns: fn('setns', T.I32, [T.I32, T.I32]),
+  mount: fn('mount', T.I32, [T.String, T.String, T.String, T.U64, T.String]),
+  umount2: fn('umount2', T.I32, [T.String, T.I32]),
+  execve: fn('execve', T.I32, [T.String, T.U64, T.U64]),
+  sethostname: fn('sethostname', T.I32, [T.String, T.U64]),
+  mknod: fn('mknod', T.I32, [T.String, T.U32, T.U64]),
+  setsid: fn('setsid', T.I32, []),
+  fcntl: fn('fcntl', T.I32, [T.I32, T.I32, T.I64]),
+  flock: fn('flock', T.I32, [T.I32, T.I32]),
+  dup2: fn('dup2', T.I32, [T.I32, T.I32]),
+  signal: fn('signal', T.I64, [T.I32, T.U64]),
+  sigprocmask: fn('sigprocmask', T.I32, [T.I32, T.U8Array, T.U64]),
+  /** syscall(nr, a, b, c, d, e) with integer arguments. */
+  syscall: fn('syscall', T.I64, [T.I64, T.U64, T.U64, T.U64, T.U64, T.U64]),
+  /** syscall(nr, "a", "b"): pivot_root. */
+  syscallStrings: fn('syscall', T.I64, [T.I64, T.String, T.String]),
+  /** syscall(nr, int, int, buffer): ioctl with an in/out argument. */
+  syscallIntIntBuffer: fn('syscall', T.I64, [T.I64, T.I64, T.U64, T.U8Array]),
+  /** syscall(nr, buffer, buffer): capset. */
+  syscallBuffers: fn('syscall', T.I64, [T.I64, T.U8Array, T.U8Array]),
+  socket: fn('socket', T.I32, [T.I32, T.I32, T.I32]),
+  bind: fn('bind', T.I32, [T.I32, T.U8Array, T.U32]),
+  setsockopt: fn('setsockopt', T.I32, [T.I32, T.I32, T.I32, T.U8Array, T.U32]),
+  send: fn('send', T.I64, [T.I32, T.U8Array, T.U64, T.I32]),
+  recv: fn('recv', T.I64, [T.I32, T.U8Array, T.U64, T.I32]),
+  close: fn('close', T.I32, [T.I32]),
+  memcpy: fn('memcpy', T.U64, [T.U8Array, T.U8Array, T.U64]),
+};
+
+/** Throws a TsrunError for a -1 result; returns the value otherwise. */
+export function check(r: Result, call: string, object: string): number {
+  if (r.value === -1) throw sysError(call, object, r.errnoCode);
+  return r.value;
+}
+
+/**
+ * The address of a Buffer's memory, for C structures that hold pointers (argv arrays).
+ * memcpy(b, b, 0) returns b's own address. The caller keeps `b` referenced while C uses it.
+ */
+export function addressOf(b: Buffer): number {
+  return libc.memcpy([b, b, 0]).value;
+}

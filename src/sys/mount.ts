@@ -1,0 +1,48 @@
+import { check, libc } from './libc';
+import { SYS } from './syscall';
+
+export const MS = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  REMOUNT: 0x20,
+  BIND: 0x1000,
+  REC: 0x4000,
+  PRIVATE: 0x40000,
+  RELATIME: 0x200000,
+} as const;
+
+export const MNT_DETACH = 2;
+
+/** mount(2); `what` describes the mount in errors: `mount overlay on /x/rootfs: EPERM (...)`. */
+export function mount(source: string, target: string, fstype: string, flags: number, data = ''): void {
+  const what = fstype ? `${fstype} on ${target}` : `${source} on ${target}`;
+  check(libc.mount([source, target, fstype, flags, data]), 'mount', what);
+}
+
+export function bindMount(source: string, target: string, flags = 0): void {
+  check(libc.mount([source, target, '', MS.BIND | flags, '']), 'mount', `bind ${source} on ${target}`);
+}
+
+/** Bind mounts ignore MS_RDONLY on the first call: read-only takes a remount. */
+export function remountReadOnly(target: string, flags = 0): void {
+  check(
+    libc.mount(['', target, '', MS.BIND | MS.REMOUNT | MS.RDONLY | flags, '']),
+    'mount',
+    `read-only remount of ${target}`,
+  );
+}
+
+export function makePrivate(target: string): void {
+  check(libc.mount(['', target, '', MS.REC | MS.PRIVATE, '']), 'mount', `rprivate ${target}`);
+}
+
+export function umount(target: string, flags = 0): void {
+  check(libc.umount2([target, flags]), 'umount', target);
+}
+
+/** pivot_root(2) has no glibc wrapper. */
+export function pivotRoot(newRoot: string, putOld: string): void {
+  check(libc.syscallStrings([SYS.pivot_root, newRoot, putOld]), 'pivot_root', newRoot);
+}
