@@ -46,14 +46,20 @@ export async function importImage(location: string, refText: string, opts: Impor
         cb(null, chunk);
       },
     });
-    source.stream.on('error', (e) => tap.destroy(e));
+    // A connection cut short shows as an error (or an early end) of the source stream.
+    let cutShort = false;
+    source.stream.on('error', (e) => {
+      cutShort = true;
+      tap.destroy(e);
+    });
+    source.stream.on('end', () => {
+      cutShort = source.size !== undefined && received < source.size;
+    });
     let stats;
     try {
       stats = await extractTarball(source.stream.pipe(tap), `${staging}/rootfs`);
     } catch (err) {
-      if (source.size !== undefined && received < source.size) {
-        throw new TsrunError(`${location}: truncated: received ${received} of ${source.size} bytes`);
-      }
+      if (cutShort) throw new TsrunError(`${location}: truncated: received ${received} of ${source.size} bytes`);
       const why = err instanceof Error ? err.message : String(err);
       throw new TsrunError(`cannot import ${location}: ${why}`);
     }

@@ -44,17 +44,15 @@ export function alpineRelease(tag: string): AlpineRelease {
   throw new TsrunError(`unknown Alpine tag "${tag}": use latest, a release branch like 3.20, or a release like 3.20.3`);
 }
 
-/** The minirootfs version listed in a latest-releases.yaml. */
+/** The minirootfs version listed in a latest-releases.yaml (a list of flat key: value maps). */
 export function minirootfsVersion(yaml: string): string | undefined {
-  let flavor: string | undefined;
+  const entries: Array<Map<string, string>> = [];
   for (const line of yaml.split('\n')) {
-    const m = /^\s*-?\s*(\w+):\s*(.*?)\s*$/.exec(line);
-    if (!m) continue;
-    if (line.trimStart().startsWith('-')) flavor = undefined;
-    if (m[1] === 'flavor') flavor = m[2];
-    if (m[1] === 'version' && flavor === 'alpine-minirootfs') return m[2];
+    if (/^-(\s|$)/.test(line)) entries.push(new Map());
+    const m = /^[-\s]\s*(\w+):\s*"?(.*?)"?\s*$/.exec(line);
+    if (m && entries.length > 0) entries.at(-1)!.set(m[1]!, m[2]!);
   }
-  return undefined;
+  return entries.find((e) => e.get('flavor') === 'alpine-minirootfs')?.get('version');
 }
 
 export async function pullAlpine(refText: string): Promise<ImageRecord> {

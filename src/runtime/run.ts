@@ -127,14 +127,18 @@ async function start(rec: ContainerRecord, init: InitProcess): Promise<PtyRelay 
 export async function runContainer(opts: RunOptions): Promise<number> {
   requireRoot();
   const rec = prepareRecord(opts);
-  withLock(() => {
-    const taken = new Set(listContainers().map((c) => c.name));
-    if (rec.name === '') rec.name = generateName(taken);
-    createContainerRecord(rec);
-  });
   let init: InitProcess | undefined;
+  let recorded = false;
+  let started = false;
+  // Signals are forwarded once the command runs; before that they abort the start.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (started) init?.child.kill(sig);
+    else if (sig !== 'SIGWINCH') init?.child.kill('SIGKILL');
+  };
+  for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
   try {
-    writeEtcFiles(rec);
+    // init's Node start-up is the longest step: begin it first, and record the container
+    // and write its files while init boots. init waits for its spec before it acts.
     init = spawnInit({
       newNet: rec.config.network !== 'host',
       stdin: rec.config.interactive && !rec.config.tty ? 'inherit' : 'ignore',
@@ -148,6 +152,13 @@ export async function runContainer(opts: RunOptions): Promise<number> {
         }
       },
     });
+    withLock(() => {
+      const taken = new Set(listContainers().map((c) => c.name));
+      if (rec.name === '') rec.name = generateName(taken);
+      createContainerRecord(rec);
+    });
+    recorded = true;
+    writeEtcFiles(rec);
     const exited = waitForExit(init.child);
     const pty = await Promise.race([
       start(rec, init),
@@ -155,10 +166,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
         throw new StartError(`the container's init exited with code ${code} before the command started`, 125);
       }),
     ]);
-    const forward = (sig: NodeJS.Signals): void => {
-      init!.child.kill(sig);
-    };
-    for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+    started = true;
     rec.state = { ...rec.state, status: 'running', pid: init.pid, startedAt: new Date().toISOString() };
     withLock(() => writeContainerRecord(rec));
     const code = await exited;
@@ -166,7 +174,6 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       await pty.drained;
       pty.stop();
     }
-    for (const s of FORWARDED_SIGNALS) process.off(s, forward);
     finish(rec, code);
     return code;
   } catch (err) {
@@ -174,8 +181,10 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       init.child.kill('SIGKILL');
       await waitForExit(init.child);
     }
-    withLock(() => removeContainerRecord(rec.id));
+    if (recorded) withLock(() => removeContainerRecord(rec.id));
     throw err;
+  } finally {
+    for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
   }
 }
 
