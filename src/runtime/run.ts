@@ -111,7 +111,7 @@ async function start(rec: ContainerRecord, init: InitProcess): Promise<PtyRelay 
     const ask = await init.next();
     if (ask?.type === 'error') throw new StartError(ask.message, ask.exitCode);
     if (ask?.type !== 'need-pty') throw new StartError('init exited before it asked for a terminal', 125);
-    pty = openPty(init.pid);
+    pty = openPty(init.pid, rec.config.interactive);
     init.send({ type: 'pty', number: pty.number });
   }
   init.send({ type: 'go' });

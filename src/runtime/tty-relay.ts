@@ -3,8 +3,8 @@
  * through /proc/<init>/root (after init's pivot_root) and relays it to its own terminal in
  * raw mode, so line editing, Ctrl-C and job control happen inside the container.
  */
-import { closeSync, constants, createReadStream, openSync, writeSync } from 'node:fs';
-import { setWindowSize, unlockPty } from '../sys/tty';
+import { constants, createReadStream, openSync, writeSync } from 'node:fs';
+import { makeRaw, setWindowSize, unlockPty } from '../sys/tty';
 
 export interface PtyRelay {
   /** The pty's number N: init opens /dev/pts/N. */
@@ -14,7 +14,8 @@ export interface PtyRelay {
   stop(): void;
 }
 
-export function openPty(initPid: number): PtyRelay {
+/** `interactive` (-i) relays this terminal's input too; without it the container gets none. */
+export function openPty(initPid: number, interactive: boolean): PtyRelay {
   const master = openSync(`/proc/${initPid}/root/dev/pts/ptmx`, constants.O_RDWR | constants.O_NOCTTY);
   const number = unlockPty(master);
   const resize = (): void => {
@@ -23,12 +24,13 @@ export function openPty(initPid: number): PtyRelay {
   resize();
   process.stdout.on('resize', resize);
   const stdin = process.stdin;
-  if (stdin.isTTY) stdin.setRawMode(true);
+  const restore = interactive && stdin.isTTY ? makeRaw(0) : null;
   const onInput = (d: Buffer): void => {
     writeSync(master, d);
   };
-  stdin.on('data', onInput);
-  const out = createReadStream('', { fd: master, autoClose: false, highWaterMark: 16384 });
+  if (interactive) stdin.on('data', onInput);
+  // The read stream owns the master fd and closes it when it is destroyed.
+  const out = createReadStream('', { fd: master, highWaterMark: 16384 });
   out.on('data', (d) => process.stdout.write(d));
   // EIO on the master means every slave fd is closed: the container is done with the pty.
   const drained = new Promise<void>((resolve) => {
@@ -36,12 +38,13 @@ export function openPty(initPid: number): PtyRelay {
     out.once('end', () => resolve());
   });
   const stop = (): void => {
-    stdin.off('data', onInput);
-    if (stdin.isTTY) stdin.setRawMode(false);
-    stdin.pause();
+    if (interactive) {
+      stdin.off('data', onInput);
+      restore?.();
+      stdin.pause();
+    }
     process.stdout.off('resize', resize);
     out.destroy();
-    closeSync(master);
   };
   return { number, drained, stop };
 }

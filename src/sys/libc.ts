@@ -51,6 +51,9 @@ export const libc = {
   send: fn('send', T.I64, [T.I32, T.U8Array, T.U64, T.I32]),
   recv: fn('recv', T.I64, [T.I32, T.U8Array, T.U64, T.I32]),
   close: fn('close', T.I32, [T.I32]),
+  tcgetattr: fn('tcgetattr', T.I32, [T.I32, T.U8Array]),
+  tcsetattr: fn('tcsetattr', T.I32, [T.I32, T.I32, T.U8Array]),
+  cfmakeraw: fn('cfmakeraw', T.Void, [T.U8Array]),
   memcpy: fn('memcpy', T.U64, [T.U8Array, T.U8Array, T.U64]),
 };
 

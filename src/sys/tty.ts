@@ -29,3 +29,23 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
 export function setControllingTerminal(fd: number): void {
   check(libc.syscall([SYS.ioctl, fd, TIOCSCTTY, 0, 0, 0]), 'ioctl', 'TIOCSCTTY (controlling terminal)');
 }
+
+/** sizeof(struct termios) on x86-64 glibc is 60; a little slack costs nothing. */
+const TERMIOS_SIZE = 64;
+const TCSANOW = 0;
+
+/**
+ * Puts the terminal on `fd` in raw mode as cfmakeraw(3) defines it (output processing off
+ * too, unlike libuv's raw mode, so the container's own pty alone turns \n into \r\n).
+ * Returns a function that restores the previous settings.
+ */
+export function makeRaw(fd: number): () => void {
+  const saved = Buffer.alloc(TERMIOS_SIZE);
+  check(libc.tcgetattr([fd, saved]), 'tcgetattr', `fd ${fd}`);
+  const raw = Buffer.from(saved);
+  libc.cfmakeraw([raw]);
+  check(libc.tcsetattr([fd, TCSANOW, raw]), 'tcsetattr', `raw mode on fd ${fd}`);
+  return () => {
+    libc.tcsetattr([fd, TCSANOW, saved]);
+  };
+}

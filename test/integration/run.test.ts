@@ -232,3 +232,31 @@ test('SIGTERM to tsrun reaches the container, and tsrun exits with its code', as
   t.is(code, 7);
   t.is(out, 'ready\ngot-term\n');
 });
+
+test('-it gives an interactive shell a terminal of its own; Ctrl-C reaches the container', async (t) => {
+  if (!root(t)) return;
+  // script(1) plays the user's terminal.
+  const p = spawn('script', ['-q', '-e', '-c', `${BIN} run -it --rm alpine sh`, '/dev/null'], {
+    env: state.env(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  p.stdout.on('data', (d) => (out += d));
+  const waitFor = async (text: string): Promise<void> => {
+    for (let i = 0; i < 200 && !out.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  await waitFor('/ # ');
+  p.stdin.write('tty; echo TERM=$TERM\n');
+  await waitFor('TERM=xterm');
+  p.stdin.write('sleep 30\n');
+  await new Promise((r) => setTimeout(r, 300));
+  p.stdin.write('\x03');
+  await new Promise((r) => setTimeout(r, 300));
+  p.stdin.write('echo sleep-status=$?\n');
+  await waitFor('sleep-status=');
+  p.stdin.write('exit 4\n');
+  const code = await new Promise((resolve) => p.on('close', resolve));
+  t.is(code, 4);
+  t.regex(out, /\/dev\/pts\/0\r\nTERM=xterm/);
+  t.regex(out, /sleep-status=130/);
+});
