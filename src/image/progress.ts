@@ -23,7 +23,7 @@ export class ProgressBar {
     let line: string;
     if (this.total) {
       const frac = Math.min(1, this.done / this.total);
-      const width = 30;
+      const width = 20;
       const full = Math.round(frac * width);
       line = `${this.label} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${Math.floor(frac * 100)}% ${mb(this.done)}/${mb(this.total)} MB`;
     } else {

@@ -130,3 +130,23 @@ test('pull of a release the mirror does not have, and of another image, are clea
     t.regex(other.stderr, /^tsrun: tsrun can pull only alpine/);
   });
 });
+
+test('pull shows a progress bar on a terminal, and none when output is not one', async (t) => {
+  if (!root(t)) return;
+  await withState(async (s, mirror) => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/tsrun');
+    const out = await new Promise<string>((resolve) => {
+      const p = spawn('script', ['-q', '-e', '-c', `${BIN} pull alpine:3.20`, '/dev/null'], {
+        env: s.env({ TSRUN_ALPINE_MIRROR: mirror.url }),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      p.stdout.on('data', (d) => (text += d));
+      p.on('close', () => resolve(text));
+    });
+    t.regex(out, /alpine-minirootfs-3\.20\.3-x86_64\.tar\.gz \[#{20}\] 100% 3\.5\/3\.5 MB/);
+    const plain = await s.runAsync(['pull', 'alpine:3.20'], { env: { TSRUN_ALPINE_MIRROR: mirror.url } });
+    t.is(plain.stderr, '');
+  });
+});
