@@ -17,14 +17,17 @@ export class TsrunError extends Error {
 
 const systemErrors = getSystemErrorMap();
 
+/** Where libuv's name for a Linux errno differs from the one in the kernel's messages and man pages. */
+const LINUX_NAMES: Record<number, [string, string]> = { 95: ['EOPNOTSUPP', 'operation not supported'] };
+
 /** `EPERM` for 1; `E123` for a number libuv does not know. */
 export function errnoName(code: number): string {
-  return systemErrors.get(-code)?.[0] ?? `E${code}`;
+  return LINUX_NAMES[code]?.[0] ?? systemErrors.get(-code)?.[0] ?? `E${code}`;
 }
 
 /** `operation not permitted` for 1. */
 export function errnoText(code: number): string {
-  return systemErrors.get(-code)?.[1] ?? `error ${code}`;
+  return LINUX_NAMES[code]?.[1] ?? systemErrors.get(-code)?.[1] ?? `error ${code}`;
 }
 
 /** The message of a failed libc call: `mount overlay on /x/rootfs: EPERM (operation not permitted)`. */

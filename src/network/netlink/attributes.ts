@@ -68,3 +68,11 @@ export function attrString(b: Buffer | undefined): string | undefined {
 export function attrU32(b: Buffer | undefined): number | undefined {
   return b && b.length >= 4 ? b.readUInt32LE(0) : undefined;
 }
+
+export function attrU16(b: Buffer | undefined): number | undefined {
+  return b && b.length >= 2 ? b.readUInt16LE(0) : undefined;
+}
+
+export function attrU8(b: Buffer | undefined): number | undefined {
+  return b && b.length >= 1 ? b.readUInt8(0) : undefined;
+}

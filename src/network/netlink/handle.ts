@@ -2,31 +2,63 @@
  * A netlink handle bound to one network namespace. The socket is opened while the main
  * thread is setns'd into the namespace and stays bound to it after the thread returns,
  * so every operation on the handle acts there, whatever namespace the thread is in.
+ *
+ * Every operation names itself as the iproute2 command that does the same thing; a handle
+ * reports each one to its `explain` sink (tsrun --explain) before sending it.
  */
 import { closeSync, openSync } from 'node:fs';
-import { fromNodeError } from '../../sys/error';
+import { basename, dirname } from 'node:path';
+import { fromNodeError, TsrunError } from '../../sys/error';
 import { NamespaceSet, setns } from '../../sys/namespace';
-import { NetlinkSocket } from './socket';
+import { NetlinkError, NetlinkSocket, type NetlinkMessage } from './socket';
+
+export type Explain = (command: string) => void;
+
+let defaultExplain: Explain | undefined;
+
+/** Every handle created from now on reports its operations to `sink`. */
+export function explainTo(sink: Explain | undefined): void {
+  defaultExplain = sink;
+}
+
+export interface Operation {
+  /** The iproute2 arguments after `ip`: ["link", "set", "eth0", "up"]. */
+  ip: string[];
+  type: number;
+  flags: number;
+  body: Buffer;
+  /** Turns the kernel's refusal into the message a user can act on. */
+  explainError?: (e: NetlinkError) => TsrunError;
+}
+
+/** What a handle sends through: a NetlinkSocket, or a recorder in tests. */
+export interface Transport {
+  request(type: number, flags: number, body: Buffer, what: string): NetlinkMessage[];
+  dump(type: number, body: Buffer, what: string): NetlinkMessage[];
+  close(): void;
+}
 
 export class Handle {
-  private constructor(
-    readonly socket: NetlinkSocket,
-    /** What the namespace is, for messages: "host", "/proc/123/ns/net". */
-    readonly namespace: string,
+  explain: Explain | undefined = defaultExplain;
+
+  constructor(
+    readonly socket: Transport,
+    /** How iproute2 is pointed at this namespace: "ip", "ip -n lab". */
+    readonly ipCommand: string,
   ) {}
 
   /** The namespace the calling thread is in now. */
-  static current(label = 'host'): Handle {
-    return new Handle(new NetlinkSocket(), label);
+  static current(ipCommand = 'ip'): Handle {
+    return new Handle(new NetlinkSocket(), ipCommand);
   }
 
-  /** The namespace behind an fd (e.g. from /proc/PID/ns/net). */
-  static fromFd(fd: number, label: string): Handle {
+  /** The namespace behind an fd (from /proc/PID/ns/net, /run/netns/NAME or a saved fd). */
+  static fromFd(fd: number, ipCommand: string): Handle {
     const home = NamespaceSet.ofThisThread(['net']);
     try {
-      setns(fd, 'net', label);
+      setns(fd, 'net', ipCommand);
       try {
-        return new Handle(new NetlinkSocket(), label);
+        return new Handle(new NetlinkSocket(), ipCommand);
       } finally {
         home.enter();
       }
@@ -35,8 +67,9 @@ export class Handle {
     }
   }
 
-  /** By path: /proc/PID/ns/net or /run/netns/NAME. */
+  /** By path: /run/netns/NAME (shown as `ip -n NAME`) or /proc/PID/ns/net. */
   static fromPath(path: string): Handle {
+    const ipCommand = dirname(path) === '/run/netns' ? `ip -n ${basename(path)}` : `nsenter --net=${path} ip`;
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -44,10 +77,31 @@ export class Handle {
       throw fromNodeError(err, `open network namespace ${path}`);
     }
     try {
-      return Handle.fromFd(fd, path);
+      return Handle.fromFd(fd, ipCommand);
     } finally {
       closeSync(fd);
     }
+  }
+
+  command(ip: string[]): string {
+    return `${this.ipCommand} ${ip.join(' ')}`;
+  }
+
+  /** Sends one acknowledged request; returns the replies that came before the ACK. */
+  do(op: Operation): NetlinkMessage[] {
+    const cmd = this.command(op.ip);
+    this.explain?.(cmd);
+    try {
+      return this.socket.request(op.type, op.flags, op.body, cmd);
+    } catch (err) {
+      if (err instanceof NetlinkError && op.explainError) throw op.explainError(err);
+      throw err;
+    }
+  }
+
+  /** A dump (not reported to `explain`: it changes nothing). */
+  dump(type: number, body: Buffer, ip: string[]): NetlinkMessage[] {
+    return this.socket.dump(type, body, this.command(ip));
   }
 
   close(): void {

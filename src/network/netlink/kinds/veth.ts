@@ -1,0 +1,31 @@
+import { attr, encodeAttrs } from '../attributes';
+import { IFINFOMSG_LEN, IFLA } from '../constants';
+import type { KindCodec } from './kind';
+
+const VETH_INFO_PEER = 1;
+
+export interface VethSpec {
+  kind: 'veth';
+  peer: { name: string; nsFd?: number };
+}
+
+export interface VethInfo {
+  kind: 'veth';
+}
+
+export const veth: KindCodec<VethSpec, VethInfo> = {
+  kind: 'veth',
+  config: 'CONFIG_VETH',
+  // VETH_INFO_PEER carries a whole struct ifinfomsg followed by the peer's attributes.
+  encode: (s) => [
+    attr.bytes(
+      VETH_INFO_PEER,
+      Buffer.concat([
+        Buffer.alloc(IFINFOMSG_LEN),
+        encodeAttrs([attr.str(IFLA.IFNAME, s.peer.name), ...(s.peer.nsFd !== undefined ? [attr.u32(IFLA.NET_NS_FD, s.peer.nsFd)] : [])]),
+      ]),
+    ),
+  ],
+  decode: () => ({ kind: 'veth' }),
+  describe: (s) => ['peer', 'name', s.peer.name],
+};
