@@ -121,7 +121,7 @@ export class NetlinkSocket {
 }
 
 /** The ext-ack text the kernel appends to an NLMSG_ERROR (after the echoed request header). */
-function extAckMessage(body: Buffer, flags: number): string | undefined {
+export function extAckMessage(body: Buffer, flags: number): string | undefined {
   if (!(flags & NLM_F.ACK_TLVS)) return undefined;
   // struct nlmsgerr: int error; struct nlmsghdr msg; then, unless capped, the request's payload.
   let off = 4 + NLMSG_HDRLEN;
