@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TsrunError } from '../sys/error';
 import { fail } from './fail';
+import { networkCommands } from './network';
 
 const cli = yargs()
   .scriptName('tsrun')
@@ -45,6 +46,7 @@ const cli = yargs()
       )
       .demandCommand(1, 'name an image command: import, ls or rm'),
   )
+  .command('network <command>', 'Manage macvlan and ipvlan networks', (y: Argv) => networkCommands(y))
   .command(
     'pull <image>',
     'Download the Alpine minirootfs (alpine[:latest|3.20|3.20.3]) and import it',
@@ -57,7 +59,7 @@ const cli = yargs()
       console.log(`${image.tags.at(-1)}: sha256:${image.id}`);
     },
   )
-  .demandCommand(1, 'name a command: run, image, pull (see tsrun --help)')
+  .demandCommand(1, 'name a command: run, network, image, pull (see tsrun --help)')
   .strict()
   .help()
   .alias('help', 'H')

@@ -13,7 +13,10 @@ export async function runCommand(args: string[]): Promise<void> {
     .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
     .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep stdin attached' })
     .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Give the container a terminal' })
-    .option('net', { alias: 'network', type: 'string', default: 'none', describe: 'Network: none or host' })
+    .option('net', { alias: 'network', type: 'string', default: 'none', describe: 'Network: none, host, or a macvlan/ipvlan network' })
+    .option('ip', { type: 'string', describe: 'IPv4 address on the network (e.g. 172.16.86.10)' })
+    .option('ip6', { type: 'string', describe: 'IPv6 address on the network' })
+    .option('mac-address', { type: 'string', describe: 'MAC address of a macvlan endpoint (default 02:42 + the IPv4 address)' })
     .strictOptions()
     .help('help')
     .version(false)
@@ -37,5 +40,8 @@ export async function runCommand(args: string[]): Promise<void> {
     tty: a.tty,
     rm: a.rm,
     net: a.net,
+    ip: a.ip,
+    ip6: a.ip6,
+    macAddress: a['mac-address'],
   });
 }

@@ -60,13 +60,6 @@ export function validateWorkdir(dir: string): string {
   return dir;
 }
 
-export type NetMode = 'none' | 'host';
-
-export function parseNetMode(net: string): NetMode {
-  if (net === 'none' || net === 'host') return net;
-  throw new TsrunError(`unknown network "${net}": this version supports --net=none and --net=host`);
-}
-
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) {
     throw new TsrunError('tsrun needs root to create namespaces and mounts: run it with sudo');

@@ -5,8 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { requireImage, imageRootfs } from '../image/store';
-import { Handle } from '../network/netlink/handle';
-import { setupLoopback } from '../network/loopback';
+import { hostname as hostHostname } from 'node:os';
 import { TsrunError } from '../sys/error';
 import { withLock } from '../state/lock';
 import { newId, shortId } from '../state/id';
@@ -20,7 +19,10 @@ import {
 } from '../state/containers';
 import { hostHostsFile, hostsFile, resolvConf } from './etc-files';
 import { generateName } from './names';
-import { containerEnv, parseEnv, parseNetMode, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
+import { ContainerNetwork } from './container-network';
+import { networkHostsFile } from './hosts';
+import { containerEnv, parseEnv, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
+import { requireNetwork } from '../state/networks';
 import { spawnInit, waitForExit, type InitProcess } from './parent';
 import type { InitSpec } from './spec';
 import { openPty, type PtyRelay } from './tty-relay';
@@ -35,7 +37,11 @@ export interface RunOptions {
   interactive: boolean;
   tty: boolean;
   rm: boolean;
+  /** none, host, or a network's name or id. */
   net: string;
+  ip?: string;
+  ip6?: string;
+  macAddress?: string;
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -48,15 +54,14 @@ export class StartError extends TsrunError {
   }
 }
 
-function prepareRecord(opts: RunOptions): ContainerRecord {
-  const net = parseNetMode(opts.net);
+function prepareRecord(opts: RunOptions, network: ContainerNetwork): ContainerRecord {
   if (opts.name !== undefined) validateContainerName(opts.name);
   if (opts.hostname !== undefined) validateHostname(opts.hostname);
   const workdir = validateWorkdir(opts.workdir ?? '/');
   const userEnv = parseEnv(opts.env);
   const image = requireImage(opts.image);
   const id = newId();
-  const hostname = opts.hostname ?? (net === 'host' ? require('node:os').hostname() : shortId(id));
+  const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
   return {
     id,
     name: opts.name ?? '',
@@ -69,16 +74,18 @@ function prepareRecord(opts: RunOptions): ContainerRecord {
       workdir,
       tty: opts.tty,
       interactive: opts.interactive,
-      network: net,
+      network: network.network?.name ?? network.mode,
       autoRemove: opts.rm,
     },
     state: { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '' },
   };
 }
 
-function writeEtcFiles(rec: ContainerRecord): void {
-  const host = rec.config.network === 'host';
-  writeFileSync(containerDir.file(rec.id, 'hosts'), host ? hostHostsFile() : hostsFile([]));
+/** The /etc files; on a network, hosts names the container and its peers. Call under the lock. */
+function writeEtcFiles(rec: ContainerRecord, network: ContainerNetwork): void {
+  const host = network.mode === 'host';
+  const hosts = network.network ? networkHostsFile(requireNetwork(network.network.id), rec) : host ? hostHostsFile() : hostsFile([]);
+  writeFileSync(containerDir.file(rec.id, 'hosts'), hosts);
   writeFileSync(containerDir.file(rec.id, 'hostname'), `${rec.config.hostname}\n`);
   writeFileSync(containerDir.file(rec.id, 'resolv.conf'), resolvConf(host));
 }
@@ -126,7 +133,8 @@ async function start(rec: ContainerRecord, init: InitProcess): Promise<PtyRelay 
 
 export async function runContainer(opts: RunOptions): Promise<number> {
   requireRoot();
-  const rec = prepareRecord(opts);
+  const network = ContainerNetwork.plan({ net: opts.net, ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress });
+  const rec = prepareRecord(opts, network);
   let init: InitProcess | undefined;
   let recorded = false;
   let started = false;
@@ -137,28 +145,26 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
   try {
-    // init's Node start-up is the longest step: begin it first, and record the container
-    // and write its files while init boots. init waits for its spec before it acts.
+    // init's Node start-up is the longest step: begin it first, and record the container,
+    // reserve its addresses, write its files and plug its network while init boots. init
+    // waits for its spec before it acts.
     init = spawnInit({
-      newNet: rec.config.network !== 'host',
+      newNet: network.ownNamespace,
       stdin: rec.config.interactive && !rec.config.tty ? 'inherit' : 'ignore',
-      inNamespace: () => {
-        if (rec.config.network === 'host') return;
-        const h = Handle.current('container');
-        try {
-          setupLoopback(h, false);
-        } finally {
-          h.close();
-        }
-      },
+      inNamespace: () => network.inNamespace(),
     });
+    const pid = init.pid;
     withLock(() => {
       const taken = new Set(listContainers().map((c) => c.name));
       if (rec.name === '') rec.name = generateName(taken);
       createContainerRecord(rec);
+      recorded = true;
+      network.reserve(rec);
+      writeContainerRecord(rec);
+      writeEtcFiles(rec, network);
+      network.plug(rec, pid);
     });
-    recorded = true;
-    writeEtcFiles(rec);
+    network.close();
     const exited = waitForExit(init.child);
     const pty = await Promise.race([
       start(rec, init),
@@ -174,22 +180,29 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       await pty.drained;
       pty.stop();
     }
-    finish(rec, code);
+    finish(rec, network, code);
     return code;
   } catch (err) {
+    network.close();
     if (init && init.child.exitCode === null && init.child.signalCode === null) {
       init.child.kill('SIGKILL');
       await waitForExit(init.child);
     }
-    if (recorded) withLock(() => removeContainerRecord(rec.id));
+    if (recorded) {
+      withLock(() => {
+        network.release(rec);
+        removeContainerRecord(rec.id);
+      });
+    }
     throw err;
   } finally {
     for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
   }
 }
 
-function finish(rec: ContainerRecord, code: number): void {
+function finish(rec: ContainerRecord, network: ContainerNetwork, code: number): void {
   withLock(() => {
+    network.release(rec);
     if (rec.config.autoRemove) return removeContainerRecord(rec.id);
     rec.state = { ...rec.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString() };
     writeContainerRecord(rec);

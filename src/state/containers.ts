@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
+import type { Endpoint } from './networks';
 import { readJson, writeJsonAtomic } from './atomic';
 import { paths } from './root';
 
@@ -27,6 +28,8 @@ export interface ContainerRecord {
     network: string;
     autoRemove: boolean;
   };
+  /** The endpoint on a macvlan/ipvlan network while the container runs. */
+  endpoint?: Endpoint & { networkId: string; networkName: string; gateway: string; ipv6Gateway: string };
   state: {
     status: ContainerStatus;
     pid: number;

@@ -104,7 +104,7 @@ test('bad input: one line, exit 125, and no record, directory or mount left', (t
     [['run', '--hostname', 'bad_name', 'alpine', 'true'], /^tsrun: invalid hostname "bad_name"/],
     [['run', '-e', '=x', 'alpine', 'true'], /^tsrun: invalid environment variable "=x"/],
     [['run', '-w', 'relative', 'alpine', 'true'], /^tsrun: invalid working directory "relative"/],
-    [['run', '--net', 'bridge', 'alpine', 'true'], /^tsrun: unknown network "bridge"/],
+    [['run', '--net', 'bridge', 'alpine', 'true'], /^tsrun: network bridge not found/],
     [['run', '--bogus', 'alpine'], /^tsrun: Unknown argument: bogus/],
     [['run'], /^tsrun: run needs an image/],
   ];

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { TsrunError } from '../../src/sys/error';
-import { containerEnv, parseEnv, parseNetMode, validateContainerName, validateHostname, validateWorkdir } from '../../src/runtime/options';
+import { containerEnv, parseEnv, validateContainerName, validateHostname, validateWorkdir } from '../../src/runtime/options';
 import { parseImageRef } from '../../src/image/reference';
 import { alpineArch, alpineRelease, minirootfsVersion } from '../../src/image/pull';
 
@@ -23,14 +23,11 @@ test('the container environment starts from Docker defaults and the user overrid
   t.false(containerEnv([], 'abc', false).some((e) => e.startsWith('TERM=')));
 });
 
-test('container names, workdirs and network modes are checked', (t) => {
+test('container names and workdirs are checked', (t) => {
   t.is(validateContainerName('web_1.a-b'), 'web_1.a-b');
   t.throws(() => validateContainerName('-x'), { message: /^invalid container name/ });
   t.throws(() => validateContainerName('a'), { message: /^invalid container name/ });
   t.throws(() => validateWorkdir('tmp'), { message: 'invalid working directory "tmp": it must be an absolute path' });
-  t.is(parseNetMode('none'), 'none');
-  t.is(parseNetMode('host'), 'host');
-  t.throws(() => parseNetMode('bridge'), { message: /^unknown network "bridge"/ });
 });
 
 test('image references: NAME[:TAG], latest by default', (t) => {

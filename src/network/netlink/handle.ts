@@ -44,7 +44,7 @@ export class Handle {
   constructor(
     readonly socket: Transport,
     /** How iproute2 is pointed at this namespace: "ip", "ip -n lab". */
-    readonly ipCommand: string,
+    public ipCommand: string,
   ) {}
 
   /** The namespace the calling thread is in now. */

@@ -1,0 +1,110 @@
+import type { Argv } from 'yargs';
+import { TsrunError } from '../sys/error';
+import { formatTable } from './table';
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+
+async function root(): Promise<void> {
+  (await import('../runtime/options')).requireRoot();
+}
+
+export function networkCommands(y: Argv): Argv {
+  return y
+    .command(
+      'create [options] <name>',
+      'Create a macvlan or ipvlan network',
+      (c: Argv) =>
+        c
+          .positional('name', { type: 'string' })
+          .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: 'macvlan or ipvlan' })
+          .option('subnet', { type: 'string', array: true, describe: 'Subnet in CIDR form (repeatable; IPv4 and IPv6)' })
+          .option('gateway', { type: 'string', array: true, describe: 'Gateway of a subnet (repeatable; default: its first address)' })
+          .option('ip-range', { type: 'string', array: true, describe: 'Allocate container addresses from this sub-range (repeatable)' })
+          .option('aux-address', { type: 'string', array: true, describe: 'NAME=IP an address never given to containers (repeatable)' })
+          .option('ipv6', { type: 'boolean', default: false, describe: 'Enable IPv6 (needs an IPv6 --subnet)' })
+          .option('internal', { type: 'boolean', default: false, describe: 'No parent NIC: containers reach only each other' })
+          .option('opt', { alias: 'o', type: 'string', array: true, describe: 'parent=IFACE, macvlan_mode=, ipvlan_mode=, ipvlan_flag=' })
+          .option('label', { type: 'string', array: true, describe: 'KEY=VALUE metadata (repeatable)' })
+          .parserConfiguration({ 'greedy-arrays': false }),
+      async (a) => {
+        await root();
+        const { createNetwork } = await import('../network/networks');
+        const net = createNetwork({
+          name: String(a.name),
+          driver: a.driver,
+          subnets: list(a.subnet),
+          gateways: list(a.gateway),
+          ipRanges: list(a['ip-range']),
+          auxAddresses: list(a['aux-address']),
+          ipv6: a.ipv6,
+          internal: a.internal,
+          options: list(a.opt),
+          labels: list(a.label),
+        });
+        console.log(net.id);
+      },
+    )
+    .command(
+      ['ls', 'list'],
+      'List networks',
+      (c: Argv) =>
+        c
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
+          .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids' })
+          .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
+      async (a) => {
+        const { listNetworks } = await import('../state/networks');
+        const { networkRows, rowJson } = await import('./network-view');
+        const rows = networkRows(listNetworks());
+        const id = (full: string): string => (a['no-trunc'] ? full : full.slice(0, 12));
+        if (a.quiet) rows.forEach((r) => console.log(id(r.id)));
+        else if (a.format === 'json') rows.forEach((r) => console.log(rowJson(r)));
+        else console.log(formatTable(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], rows.map((r) => [id(r.id), r.name, r.driver, 'local'])));
+      },
+    )
+    .command(
+      'inspect <networks..>',
+      "Show networks' configuration and containers as JSON",
+      (c: Argv) => c.positional('networks', { type: 'string', array: true }),
+      async (a) => {
+        const { requireNetwork } = await import('../state/networks');
+        const { inspectNetwork } = await import('./network-view');
+        const nets = list(a.networks).map((ref) => inspectNetwork(requireNetwork(ref)));
+        console.log(JSON.stringify(nets, null, 4));
+      },
+    )
+    .command(
+      ['rm <networks..>', 'remove'],
+      'Remove networks (and the parent links tsrun created for them)',
+      (c: Argv) => c.positional('networks', { type: 'string', array: true }),
+      async (a) => {
+        await root();
+        const { removeNetworks } = await import('../network/networks');
+        removeNetworks(list(a.networks), (ref) => console.log(ref));
+      },
+    )
+    .command(
+      'prune',
+      'Remove every network no container is attached to',
+      (c: Argv) => c.option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
+      async (a) => {
+        await root();
+        if (!a.force && !(await confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return;
+        const { pruneNetworks } = await import('../network/networks');
+        const removed = pruneNetworks();
+        if (removed.length > 0) console.log(`Deleted Networks:\n${removed.join('\n')}`);
+      },
+    )
+    .demandCommand(1, 'name a network command: create, ls, inspect, rm or prune');
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new TsrunError('network prune asks for confirmation on a terminal: use -f to prune without asking');
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
