@@ -1,0 +1,137 @@
+/** IPAM, table-driven: pools from `network create` flags, and allocation. */
+import test from 'ava';
+import { buildPools, allocate, defaultPools, type IpamFlags } from '../../src/network/ipam/pools';
+import { lowestFree } from '../../src/network/ipam/allocate';
+import { Subnet } from '../../src/network/ipam/subnet';
+import { formatIp, parseIp, type Ip } from '../../src/network/ipam/address';
+import type { Pool } from '../../src/state/networks';
+
+const flags = (f: Partial<IpamFlags>): IpamFlags => ({ subnets: [], gateways: [], ipRanges: [], auxAddresses: [], ipv6: false, ...f });
+const ip = (s: string): Ip => parseIp(s)!;
+const ips = (...s: string[]): Ip[] => s.map(ip);
+
+const poolCases: Array<[string, Partial<IpamFlags>, Pool[]]> = [
+  ['gateway defaults to the first usable address', { subnets: ['172.16.86.0/24'] }, [{ subnet: '172.16.86.0/24', gateway: '172.16.86.1', auxAddresses: {} }]],
+  ['10.1.100.128/25 gets .129', { subnets: ['10.1.100.128/25'] }, [{ subnet: '10.1.100.128/25', gateway: '10.1.100.129', auxAddresses: {} }]],
+  [
+    'Docker guide: ip-range, gateway and aux-address',
+    { subnets: ['192.168.32.0/24'], ipRanges: ['192.168.32.128/25'], gateways: ['192.168.32.254'], auxAddresses: ['my-router=192.168.32.129'] },
+    [{ subnet: '192.168.32.0/24', ipRange: '192.168.32.128/25', gateway: '192.168.32.254', auxAddresses: { 'my-router': '192.168.32.129' } }],
+  ],
+  [
+    'gateways pair with the subnet that contains them',
+    { subnets: ['10.1.20.0/24', '10.1.10.0/24'], gateways: ['10.1.10.254', '10.1.20.254'] },
+    [
+      { subnet: '10.1.20.0/24', gateway: '10.1.20.254', auxAddresses: {} },
+      { subnet: '10.1.10.0/24', gateway: '10.1.10.254', auxAddresses: {} },
+    ],
+  ],
+  [
+    'dual stack',
+    { subnets: ['192.168.216.0/24', '2001:db8:abc8::/64'], gateways: ['192.168.216.1', '2001:db8:abc8::10'], ipv6: true },
+    [
+      { subnet: '192.168.216.0/24', gateway: '192.168.216.1', auxAddresses: {} },
+      { subnet: '2001:db8:abc8::/64', gateway: '2001:db8:abc8::10', auxAddresses: {} },
+    ],
+  ],
+  ['a /31 has a gateway and one more address', { subnets: ['10.0.0.0/31'] }, [{ subnet: '10.0.0.0/31', gateway: '10.0.0.0', auxAddresses: {} }]],
+  ['a /32 has no gateway', { subnets: ['10.0.0.7/32'] }, [{ subnet: '10.0.0.7/32', auxAddresses: {} }]],
+  ['no --subnet: the first default pool', {}, [{ subnet: '172.18.0.0/16', gateway: '172.18.0.1', auxAddresses: {}, auto: true }]],
+];
+
+for (const [title, f, expected] of poolCases) {
+  test(`pools: ${title}`, (t) => {
+    t.deepEqual(buildPools(flags(f), [], []), expected);
+  });
+}
+
+test('pools: default pools skip those overlapping other networks and host routes', (t) => {
+  const pools = buildPools(flags({}), [Subnet.parse('172.18.0.0/16')], [Subnet.parse('172.19.5.0/24', 'route', false)]);
+  t.is(pools[0]!.subnet, '172.20.0.0/16');
+  const all = [...defaultPools()].map(String);
+  t.is(all[0], '172.18.0.0/16');
+  t.is(all.at(-1), '192.168.240.0/20');
+});
+
+const poolErrors: Array<[string, Partial<IpamFlags>, string]> = [
+  ['invalid CIDR', { subnets: ['172.16.86.0/33'] }, 'invalid subnet "172.16.86.0/33": not a CIDR address like 172.16.86.0/24 or 2001:db8::/64'],
+  ['not a CIDR at all', { subnets: ['pub'] }, 'invalid subnet "pub": not a CIDR address like 172.16.86.0/24 or 2001:db8::/64'],
+  ['host bits set', { subnets: ['172.16.86.5/24'] }, 'invalid subnet "172.16.86.5/24": it has host bits set (did you mean 172.16.86.0/24?)'],
+  ['gateway outside', { subnets: ['172.16.86.0/24'], gateways: ['172.16.87.1'] }, 'no matching subnet for gateway 172.16.87.1'],
+  ['ip-range outside', { subnets: ['172.16.86.0/24'], ipRanges: ['172.16.87.0/25'] }, 'no matching subnet for range 172.16.87.0/25'],
+  ['aux outside', { subnets: ['172.16.86.0/24'], auxAddresses: ['r=10.0.0.1'] }, 'no matching subnet for aux-address 10.0.0.1'],
+  ['aux without a name', { subnets: ['172.16.86.0/24'], auxAddresses: ['172.16.86.5'] }, 'invalid aux-address "172.16.86.5": use NAME=IP, e.g. my-router=172.16.86.5'],
+  ['overlapping subnets', { subnets: ['10.0.0.0/16', '10.0.5.0/24'] }, 'Pool overlaps with other one on this address space'],
+  ['two gateways for one subnet', { subnets: ['10.0.0.0/24'], gateways: ['10.0.0.1', '10.0.0.2'] }, 'cannot have more than one gateway for subnet 10.0.0.0/24'],
+  ['IPv6 subnet without --ipv6', { subnets: ['2001:db8::/64'] }, 'an IPv6 --subnet needs --ipv6 to enable IPv6 on the network'],
+  ['--ipv6 without an IPv6 subnet', { subnets: ['10.0.0.0/24'], ipv6: true }, '--ipv6 needs an IPv6 --subnet (e.g. --subnet 2001:db8:1::/64)'],
+  ['bad gateway', { subnets: ['10.0.0.0/24'], gateways: ['10.0.0.256'] }, 'invalid gateway "10.0.0.256": not an IPv4 or IPv6 address'],
+];
+
+for (const [title, f, message] of poolErrors) {
+  test(`pools refuse: ${title}`, (t) => {
+    t.throws(() => buildPools(flags(f), [], []), { message });
+  });
+}
+
+test('pools refuse a subnet overlapping another network', (t) => {
+  t.throws(() => buildPools(flags({ subnets: ['172.16.86.0/25'] }), [Subnet.parse('172.16.86.0/24')], []), {
+    message: 'Pool overlaps with other one on this address space',
+  });
+});
+
+const p24: Pool = { subnet: '172.16.86.0/24', gateway: '172.16.86.1', auxAddresses: {} };
+const guide: Pool = { subnet: '192.168.32.0/24', ipRange: '192.168.32.128/25', gateway: '192.168.32.254', auxAddresses: { 'my-router': '192.168.32.129' } };
+
+const allocCases: Array<[string, Pool, Ip[], string | undefined, string]> = [
+  ['lowest free after the gateway', p24, [], undefined, '172.16.86.2'],
+  ['skips addresses in use', p24, ips('172.16.86.2', '172.16.86.3'), undefined, '172.16.86.4'],
+  ['reuses a freed address', p24, ips('172.16.86.3'), undefined, '172.16.86.2'],
+  ['the requested address', p24, [], '172.16.86.10', '172.16.86.10'],
+  ['the ip-range start, skipping the aux address', guide, ips('192.168.32.128'), undefined, '192.168.32.130'],
+  ['the ip-range start itself', guide, [], undefined, '192.168.32.128'],
+  ['a requested address outside the ip-range but in the subnet', guide, [], '192.168.32.20', '192.168.32.20'],
+  ['/31: the address that is not the gateway', { subnet: '10.0.0.0/31', gateway: '10.0.0.0', auxAddresses: {} }, [], undefined, '10.0.0.1'],
+  ['/32: its one address', { subnet: '10.0.0.7/32', auxAddresses: {} }, [], undefined, '10.0.0.7'],
+  ['IPv6: after the gateway', { subnet: '2001:db8:abc8::/64', gateway: '2001:db8:abc8::1', auxAddresses: {} }, [], undefined, '2001:db8:abc8::2'],
+];
+
+for (const [title, pool, inUse, requested, expected] of allocCases) {
+  test(`allocate: ${title}`, (t) => {
+    t.is(formatIp(allocate(pool, inUse, requested === undefined ? undefined : ip(requested))), expected);
+  });
+}
+
+const allocErrors: Array<[string, Pool, Ip[], string | undefined, string]> = [
+  ['the gateway', p24, [], '172.16.86.1', 'Address already in use: 172.16.86.1 is the network\'s gateway'],
+  ['an address in use', p24, ips('172.16.86.10'), '172.16.86.10', 'Address already in use: 172.16.86.10'],
+  ['an aux address', guide, [], '192.168.32.129', 'Address already in use: 192.168.32.129'],
+  ['the broadcast address', p24, [], '172.16.86.255', 'Address already in use: 172.16.86.255'],
+  ['the network address', p24, [], '172.16.86.0', 'Address already in use: 172.16.86.0'],
+  ['outside the subnet', p24, [], '10.0.0.1', "Invalid address 10.0.0.1: It does not belong to any of this network's subnets"],
+  ['a full /30', { subnet: '10.0.0.0/30', gateway: '10.0.0.1', auxAddresses: {} }, ips('10.0.0.2'), undefined, 'no available addresses in subnet 10.0.0.0/30'],
+];
+
+for (const [title, pool, inUse, requested, message] of allocErrors) {
+  test(`allocate refuses ${title}`, (t) => {
+    t.throws(() => allocate(pool, inUse, requested === undefined ? undefined : ip(requested)), { message });
+  });
+}
+
+test('allocate on a /8 with 10,000 addresses in use gives the next one without enumerating the subnet', (t) => {
+  const pool: Pool = { subnet: '10.0.0.0/8', gateway: '10.0.0.1', auxAddresses: {} };
+  const base = ip('10.0.0.2').value;
+  const used = Array.from({ length: 10_000 }, (_, i) => ({ family: 4 as const, value: base + BigInt(i) }));
+  t.is(formatIp(allocate(pool, used)), '10.0.39.18');
+});
+
+test('allocate on an IPv6 /64 with a hole gives the hole', (t) => {
+  const pool: Pool = { subnet: '2001:db8::/64', gateway: '2001:db8::1', auxAddresses: {} };
+  t.is(formatIp(allocate(pool, ips('2001:db8::2', '2001:db8::4'))), '2001:db8::3');
+});
+
+test('lowestFree is linear in what is taken, not in the range', (t) => {
+  t.is(lowestFree(0n, (1n << 64n) - 1n, [0n, 1n, 2n, 5n]), 3n);
+  t.is(lowestFree(10n, 12n, [10n, 11n, 12n]), undefined);
+  t.is(lowestFree(10n, 20n, [3n, 25n]), 10n);
+});
