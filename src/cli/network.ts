@@ -16,7 +16,7 @@ export function networkCommands(y: Argv): Argv {
       (c: Argv) =>
         c
           .positional('name', { type: 'string' })
-          .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: 'macvlan or ipvlan' })
+          .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: "macvlan or ipvlan (Docker's default, bridge, is not available)" })
           .option('subnet', { type: 'string', array: true, describe: 'Subnet in CIDR form (repeatable; IPv4 and IPv6)' })
           .option('gateway', { type: 'string', array: true, describe: 'Gateway of a subnet (repeatable; default: its first address)' })
           .option('ip-range', { type: 'string', array: true, describe: 'Allocate container addresses from this sub-range (repeatable)' })
@@ -80,7 +80,14 @@ export function networkCommands(y: Argv): Argv {
       async (a) => {
         await root();
         const { removeNetworks } = await import('../network/networks');
-        removeNetworks(list(a.networks), (ref) => console.log(ref));
+        removeNetworks(
+          list(a.networks),
+          (ref) => console.log(ref),
+          (err) => {
+            process.stderr.write(`tsrun: ${err.message}\n`);
+            process.exitCode = 1;
+          },
+        );
       },
     )
     .command(

@@ -118,15 +118,23 @@ function remove(host: Handle, net: NetworkRecord, all: NetworkRecord[]): void {
   removeNetworkRecord(net.id);
 }
 
-/** Removes networks by name or id; each must have no container attached. */
-export function removeNetworks(refs: string[], onRemoved: (ref: string) => void): void {
+/**
+ * Removes networks by name or id; each must have no container attached. As Docker does,
+ * one that cannot be removed is reported and the others are still removed.
+ */
+export function removeNetworks(refs: string[], onRemoved: (ref: string) => void, onError: (err: TsrunError) => void): void {
   withLock(() => {
     const host = Handle.current();
     try {
       for (const ref of refs) {
-        if (RESERVED.slice(0, 2).includes(ref)) throw new TsrunError(`${ref} is a pre-defined network and cannot be removed`);
-        remove(host, requireNetwork(ref), listNetworks());
-        onRemoved(ref);
+        try {
+          if (RESERVED.slice(0, 2).includes(ref)) throw new TsrunError(`${ref} is a pre-defined network and cannot be removed`);
+          remove(host, requireNetwork(ref), listNetworks());
+          onRemoved(ref);
+        } catch (err) {
+          if (!(err instanceof TsrunError)) throw err;
+          onError(err);
+        }
       }
     } finally {
       host.close();
