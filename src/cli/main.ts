@@ -7,10 +7,11 @@ import { hideBin } from 'yargs/helpers';
 import { TsrunError } from '../sys/error';
 import { fail } from './fail';
 import { networkCommands } from './network';
+import { containerCommands } from './containers';
 
-const cli = yargs()
+const cli = containerCommands(yargs()
   .scriptName('tsrun')
-  .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]')
+  .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]'))
   .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined)
   .command('image <command>', 'Manage images', (y: Argv) =>
     y
@@ -46,6 +47,7 @@ const cli = yargs()
       )
       .demandCommand(1, 'name an image command: import, ls or rm'),
   )
+  .command('exec [options] <container> <command..>', 'Run a command in a running container (tsrun exec --help)', {}, () => undefined)
   .command('network <command>', 'Manage macvlan and ipvlan networks', (y: Argv) => networkCommands(y))
   .command(
     'pull <image>',
@@ -59,7 +61,9 @@ const cli = yargs()
       console.log(`${image.tags.at(-1)}: sha256:${image.id}`);
     },
   )
-  .demandCommand(1, 'name a command: run, network, image, pull (see tsrun --help)')
+  .demandCommand(1, 'name a command: run, ps, exec, network, image, pull ... (see tsrun --help)')
+  // Docker's flags include --no-trunc, which is a flag of its own, not the negation of --trunc.
+  .parserConfiguration({ 'boolean-negation': false })
   .strict()
   .help()
   .alias('help', 'H')
@@ -76,8 +80,9 @@ const args = hideBin(process.argv);
     // run's options end at the image name (everything after it is the command's), a
     // parse of its own with halt-at-non-option.
     if (args[0] === 'run') await (await import('./run')).runCommand(args.slice(1));
+    else if (args[0] === 'exec') await (await import('./exec')).execCommand(args.slice(1));
     else await cli.parse(args);
   } catch (err) {
-    fail(err, args[0] === 'run' ? 125 : 1);
+    fail(err, args[0] === 'run' || args[0] === 'exec' ? 125 : 1);
   }
 })();

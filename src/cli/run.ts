@@ -13,6 +13,7 @@ export async function runCommand(args: string[]): Promise<void> {
     .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
     .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep stdin attached' })
     .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Give the container a terminal' })
+    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background and print the container id' })
     .option('net', { alias: 'network', type: 'string', default: 'none', describe: 'Network: none, host, or a macvlan/ipvlan network' })
     .option('ip', { type: 'string', describe: 'IPv4 address on the network (e.g. 172.16.86.10)' })
     .option('ip6', { type: 'string', describe: 'IPv6 address on the network' })
@@ -28,8 +29,7 @@ export async function runCommand(args: string[]): Promise<void> {
     .parse(args);
   const [image, ...command] = a._.map(String);
   if (image === undefined) throw new TsrunError("run needs an image: tsrun run [options] IMAGE [COMMAND...] (see 'tsrun run --help')");
-  const { runContainer } = await import('../runtime/run');
-  process.exitCode = await runContainer({
+  const options = {
     image,
     command,
     name: a.name,
@@ -43,5 +43,13 @@ export async function runCommand(args: string[]): Promise<void> {
     ip: a.ip,
     ip6: a.ip6,
     macAddress: a['mac-address'],
-  });
+    detach: a.detach,
+  };
+  if (a.detach) {
+    const { runDetached } = await import('../runtime/detach');
+    console.log(await runDetached(options));
+  } else {
+    const { runForeground } = await import('../runtime/run');
+    process.exitCode = await runForeground(options);
+  }
 }

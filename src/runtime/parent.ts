@@ -21,37 +21,61 @@ export interface InitProcess {
   next(): Promise<InitMessage | null>;
 }
 
+type Stdio = 'inherit' | 'ignore' | 'pipe';
+
 /**
- * Unshares, runs `inNamespace` (still inside the new namespaces: the place to open
- * netlink handles and set sysctls of the new netns), spawns init, and restores this
- * thread's namespaces before returning, whatever happened.
+ * Runs `enter` (which moves this thread into other namespaces), spawns a role of tsrun's
+ * (init or tenant) there with the sync socket on fd 3, and returns this thread to its own
+ * namespaces before returning, whatever happened.
  */
-export function spawnInit(opts: {
-  newNet: boolean;
-  stdin: 'inherit' | 'ignore';
-  inNamespace: () => void;
-}): InitProcess {
+function spawnRole(script: string, enter: () => void, stdin: Stdio, output: Stdio): InitProcess {
   const home = NamespaceSet.ofThisThread(SAVED);
   let child: ChildProcess;
   try {
-    const flags = CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP | (opts.newNet ? CLONE.NEWNET : 0);
-    unshare(flags, 'container namespaces');
+    enter();
     try {
-      opts.inNamespace();
-      child = spawn(process.execPath, [join(__dirname, 'init.js')], {
-        stdio: [opts.stdin, 'inherit', 'inherit', 'pipe'],
+      child = spawn(process.execPath, [join(__dirname, script)], {
+        stdio: [stdin, output, output, 'pipe'],
         env: { PATH: process.env.PATH ?? '' },
       });
     } finally {
-      // At once: once init (PID 1 of the new pid namespace) exits, any later spawn that
-      // still targets that namespace fails with ENOMEM.
+      // At once: once PID 1 of a new pid namespace exits, any later spawn that still
+      // targets that namespace fails with ENOMEM.
       home.enter();
     }
   } finally {
     home.close();
   }
-  if (child.pid === undefined) throw new TsrunError('spawn init: the container process did not start');
+  if (child.pid === undefined) throw new TsrunError(`spawn ${script}: the process did not start`);
   return initProcess(child, child.pid);
+}
+
+/**
+ * init: unshares the container's namespaces, runs `inNamespace` while still inside them
+ * (the place to open netlink handles of the new netns) and spawns init, which lands in the
+ * new pid namespace as its PID 1.
+ */
+export function spawnInit(opts: { newNet: boolean; stdin: Stdio; output: Exclude<Stdio, 'ignore'>; inNamespace: () => void }): InitProcess {
+  const flags = CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP | (opts.newNet ? CLONE.NEWNET : 0);
+  return spawnRole(
+    'init.js',
+    () => {
+      unshare(flags, 'container namespaces');
+      opts.inNamespace();
+    },
+    opts.stdin,
+    opts.output,
+  );
+}
+
+/** The tenant of `tsrun exec`: spawned inside the namespaces of the container's PID 1. */
+export function spawnTenant(containerPid: number, stdin: Stdio, output: Stdio): InitProcess {
+  const ns = NamespaceSet.open(`/proc/${containerPid}/ns`, ['net', 'uts', 'ipc', 'cgroup', 'pid'], `container process ${containerPid}`);
+  try {
+    return spawnRole('tenant.js', () => ns.enter(), stdin, output);
+  } finally {
+    ns.close();
+  }
 }
 
 function initProcess(child: ChildProcess, pid: number): InitProcess {

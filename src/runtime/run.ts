@@ -1,14 +1,18 @@
 /**
- * `tsrun run`: record the container, start init in fresh namespaces, configure its network,
- * let it exec, relay its terminal and signals, record its exit. A failure before the
- * command runs kills init and removes everything the run created.
+ * Running a container. The process that waits for it (the foreground `tsrun run`, or the
+ * monitor of `run -d`) records it, starts init in fresh namespaces, plugs its network while
+ * init boots, lets it exec, relays its terminal, waits, records its exit and releases its
+ * addresses. A failure before the command runs kills init and removes everything the run
+ * created.
  */
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { requireImage, imageRootfs } from '../image/store';
 import { hostname as hostHostname } from 'node:os';
-import { TsrunError } from '../sys/error';
-import { withLock } from '../state/lock';
+import type { Readable } from 'node:stream';
+import { imageRootfs, requireImage } from '../image/store';
 import { newId, shortId } from '../state/id';
+import { withLock } from '../state/lock';
+import { requireNetwork } from '../state/networks';
 import {
   containerDir,
   createContainerRecord,
@@ -17,12 +21,15 @@ import {
   writeContainerRecord,
   type ContainerRecord,
 } from '../state/containers';
-import { hostHostsFile, hostsFile, resolvConf } from './etc-files';
-import { generateName } from './names';
+import { TsrunError } from '../sys/error';
+import { identify } from '../sys/process';
 import { ContainerNetwork } from './container-network';
+import { hostHostsFile, hostsFile, resolvConf } from './etc-files';
+import { faultPoint } from './fault';
 import { networkHostsFile } from './hosts';
+import { LogWriter } from './logs';
+import { generateName } from './names';
 import { containerEnv, parseEnv, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
-import { requireNetwork } from '../state/networks';
 import { spawnInit, waitForExit, type InitProcess } from './parent';
 import type { InitSpec } from './spec';
 import { openPty, type PtyRelay } from './tty-relay';
@@ -37,6 +44,7 @@ export interface RunOptions {
   interactive: boolean;
   tty: boolean;
   rm: boolean;
+  detach: boolean;
   /** none, host, or a network's name or id. */
   net: string;
   ip?: string;
@@ -45,7 +53,7 @@ export interface RunOptions {
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /** A failure to start, with the exit code Docker gives it (125, or 126/127 from exec). */
 export class StartError extends TsrunError {
@@ -54,7 +62,10 @@ export class StartError extends TsrunError {
   }
 }
 
-function prepareRecord(opts: RunOptions, network: ContainerNetwork): ContainerRecord {
+/** Everything checkable before anything is created; throws on bad input. */
+export function prepare(opts: RunOptions): { rec: ContainerRecord; network: ContainerNetwork } {
+  requireRoot();
+  const network = ContainerNetwork.plan({ net: opts.net, ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress });
   if (opts.name !== undefined) validateContainerName(opts.name);
   if (opts.hostname !== undefined) validateHostname(opts.hostname);
   const workdir = validateWorkdir(opts.workdir ?? '/');
@@ -62,7 +73,7 @@ function prepareRecord(opts: RunOptions, network: ContainerNetwork): ContainerRe
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
-  return {
+  const rec: ContainerRecord = {
     id,
     name: opts.name ?? '',
     created: new Date().toISOString(),
@@ -77,8 +88,10 @@ function prepareRecord(opts: RunOptions, network: ContainerNetwork): ContainerRe
       network: network.network?.name ?? network.mode,
       autoRemove: opts.rm,
     },
-    state: { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '' },
+    state: { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
+    logPath: opts.detach ? containerDir.log(id) : '',
   };
+  return { rec, network };
 }
 
 /** The /etc files; on a network, hosts names the container and its peers. Call under the lock. */
@@ -110,15 +123,55 @@ function initSpec(rec: ContainerRecord): InitSpec {
   };
 }
 
+/**
+ * Where the container's stdio goes: this process's own (foreground), or the container's
+ * log (detached, in the monitor).
+ */
+interface Io {
+  stdin: 'inherit' | 'ignore' | 'pipe';
+  output: 'inherit' | 'pipe';
+  pty(pid: number): PtyRelay;
+  /** Connects piped output once init runs. */
+  attach(child: ChildProcess): void;
+  close(): void;
+}
+
+function foregroundIo(rec: ContainerRecord): Io {
+  return {
+    stdin: rec.config.interactive && !rec.config.tty ? 'inherit' : 'ignore',
+    output: 'inherit',
+    pty: (pid) => openPty(pid, { terminalInput: rec.config.interactive, followWindow: true, output: (d) => process.stdout.write(d) }),
+    attach: () => undefined,
+    close: () => undefined,
+  };
+}
+
+function detachedIo(rec: ContainerRecord): Io {
+  // Opened on first use: the container's directory does not exist before it is recorded.
+  let writer: LogWriter | undefined;
+  const log = { write: (s: 'stdout' | 'stderr', d: Buffer): void => (writer ??= new LogWriter(rec.logPath)).write(s, d) };
+  return {
+    // -i without -t keeps a stdin pipe open, so a shell waits as it does under Docker.
+    stdin: rec.config.interactive && !rec.config.tty ? 'pipe' : 'ignore',
+    output: 'pipe',
+    pty: (pid) => openPty(pid, { terminalInput: false, followWindow: false, output: (d) => log.write('stdout', d) }),
+    attach: (child) => {
+      (child.stdout as Readable | null)?.on('data', (d: Buffer) => log.write('stdout', d));
+      (child.stderr as Readable | null)?.on('data', (d: Buffer) => log.write('stderr', d));
+    },
+    close: () => writer?.close(),
+  };
+}
+
 /** Drives init from spec to exec; resolves once the command runs. */
-async function start(rec: ContainerRecord, init: InitProcess): Promise<PtyRelay | null> {
+async function start(rec: ContainerRecord, init: InitProcess, io: Io): Promise<PtyRelay | null> {
   init.send({ type: 'spec', spec: initSpec(rec) });
   let pty: PtyRelay | null = null;
   if (rec.config.tty) {
     const ask = await init.next();
     if (ask?.type === 'error') throw new StartError(ask.message, ask.exitCode);
     if (ask?.type !== 'need-pty') throw new StartError('init exited before it asked for a terminal', 125);
-    pty = openPty(init.pid, rec.config.interactive);
+    pty = io.pty(init.pid);
     init.send({ type: 'pty', number: pty.number });
   }
   init.send({ type: 'go' });
@@ -131,55 +184,65 @@ async function start(rec: ContainerRecord, init: InitProcess): Promise<PtyRelay 
   return pty;
 }
 
-export async function runContainer(opts: RunOptions): Promise<number> {
-  requireRoot();
-  const network = ContainerNetwork.plan({ net: opts.net, ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress });
-  const rec = prepareRecord(opts, network);
+/**
+ * Runs the container to its end in this process. `onStarted` is called once the command
+ * runs (the detached launcher is told then). Returns the container's exit code.
+ */
+async function supervise(
+  rec: ContainerRecord,
+  network: ContainerNetwork,
+  io: Io,
+  forwardSignals: boolean,
+  onStarted: () => void,
+): Promise<number> {
   let init: InitProcess | undefined;
   let recorded = false;
   let started = false;
   // Signals are forwarded once the command runs; before that they abort the start.
   const onSignal = (sig: NodeJS.Signals): void => {
     if (started) init?.child.kill(sig);
-    else if (sig !== 'SIGWINCH') init?.child.kill('SIGKILL');
+    else init?.child.kill('SIGKILL');
   };
-  for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
+  if (forwardSignals) for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
   try {
     // init's Node start-up is the longest step: begin it first, and record the container,
     // reserve its addresses, write its files and plug its network while init boots. init
     // waits for its spec before it acts.
-    init = spawnInit({
-      newNet: network.ownNamespace,
-      stdin: rec.config.interactive && !rec.config.tty ? 'inherit' : 'ignore',
-      inNamespace: () => network.inNamespace(),
-    });
+    init = spawnInit({ newNet: network.ownNamespace, stdin: io.stdin, output: io.output, inNamespace: () => network.inNamespace() });
     const pid = init.pid;
     withLock(() => {
       const taken = new Set(listContainers().map((c) => c.name));
       if (rec.name === '') rec.name = generateName(taken);
+      rec.state.monitor = identify(process.pid);
       createContainerRecord(rec);
       recorded = true;
+      faultPoint('run:after-record');
       network.reserve(rec);
       writeContainerRecord(rec);
       writeEtcFiles(rec, network);
       network.plug(rec, pid);
     });
     network.close();
+    io.attach(init.child);
+    faultPoint('run:after-plug');
     const exited = waitForExit(init.child);
     const pty = await Promise.race([
-      start(rec, init),
+      start(rec, init, io),
       exited.then((code) => {
         throw new StartError(`the container's init exited with code ${code} before the command started`, 125);
       }),
     ]);
     started = true;
-    rec.state = { ...rec.state, status: 'running', pid: init.pid, startedAt: new Date().toISOString() };
+    rec.state = { ...rec.state, status: 'running', pid, process: identify(pid), startedAt: new Date().toISOString() };
     withLock(() => writeContainerRecord(rec));
+    onStarted();
+    faultPoint('run:after-start');
     const code = await exited;
     if (pty) {
       await pty.drained;
       pty.stop();
     }
+    io.close();
     finish(rec, network, code);
     return code;
   } catch (err) {
@@ -196,15 +259,30 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     }
     throw err;
   } finally {
-    for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
+    if (forwardSignals) for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
   }
 }
 
+/** The container ended: record it (or remove it, with --rm) and free its addresses. */
 function finish(rec: ContainerRecord, network: ContainerNetwork, code: number): void {
   withLock(() => {
     network.release(rec);
     if (rec.config.autoRemove) return removeContainerRecord(rec.id);
-    rec.state = { ...rec.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString() };
+    rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: code, finishedAt: new Date().toISOString() };
     writeContainerRecord(rec);
   });
 }
+
+/** `tsrun run` without -d: this process is the container's monitor; returns its exit code. */
+export async function runForeground(opts: RunOptions): Promise<number> {
+  const { rec, network } = prepare(opts);
+  return supervise(rec, network, foregroundIo(rec), true, () => undefined);
+}
+
+/** The monitor of `run -d`: runs the container and tells the launcher once it started. */
+export async function runMonitored(opts: RunOptions, report: (msg: MonitorReport) => void): Promise<number> {
+  const { rec, network } = prepare(opts);
+  return supervise(rec, network, detachedIo(rec), false, () => report({ type: 'started', id: rec.id }));
+}
+
+export type MonitorReport = { type: 'started'; id: string } | { type: 'error'; message: string; exitCode: number };

@@ -15,10 +15,25 @@ export interface InitSpec {
   etc: { hosts: string; hostname: string; 'resolv.conf': string };
 }
 
-/** parent -> init */
-export type ParentMessage = { type: 'spec'; spec: InitSpec } | { type: 'pty'; number: number } | { type: 'go' };
+/** What `tsrun exec` tells its tenant. */
+export interface TenantSpec {
+  /** The container's PID 1 as the host sees it: its mount namespace is joined. */
+  containerPid: number;
+  argv: string[];
+  env: string[];
+  workdir: string;
+  tty: boolean;
+  interactive: boolean;
+}
 
-/** init -> parent. A successful execve closes the socket instead of answering. */
+/** parent -> init or tenant */
+export type ParentMessage =
+  | { type: 'spec'; spec: InitSpec }
+  | { type: 'exec'; spec: TenantSpec }
+  | { type: 'pty'; number: number }
+  | { type: 'go' };
+
+/** init or tenant -> parent. A successful execve closes the socket instead of answering. */
 export type InitMessage = { type: 'need-pty' } | { type: 'error'; message: string; exitCode: number };
 
 /** The fd of the sync socket in init (stdio index 3). */

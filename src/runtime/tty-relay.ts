@@ -1,7 +1,8 @@
 /**
  * `-t`: the container gets a pty of its own devpts instance. The parent opens the master
- * through /proc/<init>/root (after init's pivot_root) and relays it to its own terminal in
- * raw mode, so line editing, Ctrl-C and job control happen inside the container.
+ * through /proc/<init>/root (after init's pivot_root) and relays it: to its own terminal in
+ * raw mode (so line editing, Ctrl-C and job control happen inside), or, for a detached
+ * container, into its log, keeping the master open so the shell does not see a hang-up.
  */
 import { constants, createReadStream, openSync, writeSync } from 'node:fs';
 import { makeRaw, setWindowSize, unlockPty } from '../sys/tty';
@@ -14,36 +15,45 @@ export interface PtyRelay {
   stop(): void;
 }
 
-/** `interactive` (-i) relays this terminal's input too; without it the container gets none. */
-export function openPty(initPid: number, interactive: boolean): PtyRelay {
-  const master = openSync(`/proc/${initPid}/root/dev/pts/ptmx`, constants.O_RDWR | constants.O_NOCTTY);
+export interface PtyEnds {
+  /** This process's terminal input, relayed (in raw mode) with -i; none without. */
+  terminalInput: boolean;
+  /** Follow this process's window size. */
+  followWindow: boolean;
+  output(data: Buffer): void;
+}
+
+export function openPty(pid: number, ends: PtyEnds): PtyRelay {
+  const master = openSync(`/proc/${pid}/root/dev/pts/ptmx`, constants.O_RDWR | constants.O_NOCTTY);
   const number = unlockPty(master);
   const resize = (): void => {
     if (process.stdout.isTTY) setWindowSize(master, process.stdout.rows, process.stdout.columns);
   };
-  resize();
-  process.stdout.on('resize', resize);
+  if (ends.followWindow) {
+    resize();
+    process.stdout.on('resize', resize);
+  }
   const stdin = process.stdin;
-  const restore = interactive && stdin.isTTY ? makeRaw(0) : null;
+  const restore = ends.terminalInput && stdin.isTTY ? makeRaw(0) : null;
   const onInput = (d: Buffer): void => {
     writeSync(master, d);
   };
-  if (interactive) stdin.on('data', onInput);
+  if (ends.terminalInput) stdin.on('data', onInput);
   // The read stream owns the master fd and closes it when it is destroyed.
   const out = createReadStream('', { fd: master, highWaterMark: 16384 });
-  out.on('data', (d) => process.stdout.write(d));
+  out.on('data', (d) => ends.output(d as Buffer));
   // EIO on the master means every slave fd is closed: the container is done with the pty.
   const drained = new Promise<void>((resolve) => {
     out.once('error', () => resolve());
     out.once('end', () => resolve());
   });
   const stop = (): void => {
-    if (interactive) {
+    if (ends.terminalInput) {
       stdin.off('data', onInput);
       restore?.();
       stdin.pause();
     }
-    process.stdout.off('resize', resize);
+    if (ends.followWindow) process.stdout.off('resize', resize);
     out.destroy();
   };
   return { number, drained, stop };

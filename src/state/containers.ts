@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
+import type { ProcessIdentity } from '../sys/process';
 import type { Endpoint } from './networks';
 import { readJson, writeJsonAtomic } from './atomic';
 import { paths } from './root';
@@ -32,11 +33,20 @@ export interface ContainerRecord {
   endpoint?: Endpoint & { networkId: string; networkName: string; gateway: string; ipv6Gateway: string };
   state: {
     status: ContainerStatus;
+    /** The container's PID 1 as the host sees it; 0 when not running. */
     pid: number;
     exitCode: number;
     startedAt: string;
     finishedAt: string;
+    /** Why the container ended without an exit code of its own (its monitor died). */
+    error: string;
+    /** The process that waits for the container: the foreground `tsrun run`, or the monitor of `run -d`. */
+    monitor: ProcessIdentity | null;
+    /** The container's PID 1, identified beyond its pid. */
+    process: ProcessIdentity | null;
   };
+  /** Detached containers: where their output is kept (Docker's json-file format). */
+  logPath: string;
 }
 
 export const containerDir = {
@@ -46,6 +56,7 @@ export const containerDir = {
   work: (id: string) => join(paths.container(id), 'work'),
   rootfs: (id: string) => join(paths.container(id), 'rootfs'),
   file: (id: string, name: 'hosts' | 'hostname' | 'resolv.conf') => join(paths.container(id), name),
+  log: (id: string) => join(paths.container(id), `${id}-json.log`),
 };
 
 export function listContainers(): ContainerRecord[] {

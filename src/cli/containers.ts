@@ -1,0 +1,129 @@
+import type { Argv } from 'yargs';
+import { formatTable } from './table';
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+
+async function root(): Promise<void> {
+  (await import('../runtime/options')).requireRoot();
+}
+
+/** Runs `fn` for each container named; reports each failure as one line and goes on, as Docker does. */
+async function each(refs: string[], fn: (ref: string) => Promise<void> | void, echo = true): Promise<void> {
+  for (const ref of refs) {
+    try {
+      await fn(ref);
+      if (echo) console.log(ref);
+    } catch (err) {
+      const { fail } = await import('./fail');
+      fail(err, 1);
+    }
+  }
+}
+
+export function containerCommands(y: Argv): Argv {
+  return y
+    .command(
+      'ps',
+      'List containers',
+      (c: Argv) =>
+        c
+          .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all containers (default: running ones)' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
+          .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids' })
+          .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
+      async (a) => {
+        await root();
+        const { withLock } = await import('../state/lock');
+        const { reconcile } = await import('../runtime/reconcile');
+        const { psRow, psJson } = await import('./container-view');
+        const all = withLock(reconcile)
+          .filter((c) => a.all || c.state.status === 'running')
+          .sort((x, y) => y.created.localeCompare(x.created));
+        if (a.quiet) all.forEach((c) => console.log(a['no-trunc'] ? c.id : c.id.slice(0, 12)));
+        else if (a.format === 'json') all.forEach((c) => console.log(psJson(c)));
+        else {
+          const rows = all.map((c) => psRow(c)).map((r, i) => (a['no-trunc'] ? [all[i]!.id, ...r.slice(1)] : r));
+          console.log(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
+        }
+      },
+    )
+    .command(
+      'inspect <containers..>',
+      "Show containers' state, configuration and network settings as JSON",
+      (c: Argv) => c.positional('containers', { type: 'string', array: true }),
+      async (a) => {
+        await root();
+        const { resolveContainer } = await import('../runtime/lifecycle');
+        const { inspectContainer } = await import('./container-view');
+        const { fail } = await import('./fail');
+        const out: unknown[] = [];
+        for (const ref of list(a.containers)) {
+          try {
+            out.push(inspectContainer(resolveContainer(ref)));
+          } catch (err) {
+            fail(err, 1);
+          }
+        }
+        console.log(JSON.stringify(out, null, 4));
+      },
+    )
+    .command(
+      'logs <container>',
+      "Show a detached container's output",
+      (c: Argv) =>
+        c
+          .positional('container', { type: 'string' })
+          .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep printing new output until the container ends' })
+          .option('tail', { type: 'string', default: 'all', describe: 'Only the last N lines' }),
+      async (a) => {
+        await root();
+        const { showLogs } = await import('./logs');
+        await showLogs(String(a.container), a.follow, a.tail);
+      },
+    )
+    .command(
+      'stop <containers..>',
+      'Stop containers: SIGTERM, then SIGKILL after a grace period',
+      (c: Argv) =>
+        c.positional('containers', { type: 'string', array: true }).option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before SIGKILL' }),
+      async (a) => {
+        await root();
+        const { stopContainer } = await import('../runtime/lifecycle');
+        const refs = list(a.containers);
+        // In parallel, as Docker does; each reported in order.
+        const results = await Promise.allSettled(refs.map((r) => stopContainer(r, a.time)));
+        const { fail } = await import('./fail');
+        results.forEach((r, i) => (r.status === 'fulfilled' ? console.log(refs[i]) : fail(r.reason, 1)));
+      },
+    )
+    .command(
+      'kill <containers..>',
+      'Send a signal (default KILL) to containers',
+      (c: Argv) => c.positional('containers', { type: 'string', array: true }).option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal name or number' }),
+      async (a) => {
+        await root();
+        const { killContainer } = await import('../runtime/lifecycle');
+        await each(list(a.containers), (ref) => killContainer(ref, a.signal));
+      },
+    )
+    .command(
+      'rm <containers..>',
+      'Remove containers',
+      (c: Argv) => c.positional('containers', { type: 'string', array: true }).option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Kill running containers first' }),
+      async (a) => {
+        await root();
+        const { removeContainer } = await import('../runtime/lifecycle');
+        await each(list(a.containers), (ref) => removeContainer(ref, a.force));
+      },
+    )
+    .command(
+      'wait <containers..>',
+      'Wait for containers to end and print their exit codes',
+      (c: Argv) => c.positional('containers', { type: 'string', array: true }),
+      async (a) => {
+        await root();
+        const { waitContainer } = await import('../runtime/lifecycle');
+        await each(list(a.containers), async (ref) => console.log(await waitContainer(ref)), false);
+      },
+    );
+}

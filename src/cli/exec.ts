@@ -1,0 +1,35 @@
+import yargs from 'yargs';
+import { TsrunError } from '../sys/error';
+
+/** `exec`'s options end at the container name; the rest is the command's. */
+export async function execCommand(args: string[]): Promise<void> {
+  const a = await yargs()
+    .scriptName('tsrun exec')
+    .usage('Usage: tsrun exec [options] CONTAINER COMMAND [ARG...]\n\nRun a command in a running container')
+    .parserConfiguration({ 'halt-at-non-option': true, 'greedy-arrays': false })
+    .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep stdin attached' })
+    .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Give the command a terminal' })
+    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Leave the command running in the background' })
+    .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'Set KEY=VALUE, or pass KEY from this environment' })
+    .option('workdir', { alias: 'w', type: 'string', describe: "Working directory (default: the container's)" })
+    .strictOptions()
+    .help('help')
+    .version(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new TsrunError(`${msg} (see 'tsrun exec --help')`);
+    })
+    .parse(args);
+  const [container, ...command] = a._.map(String);
+  if (container === undefined) throw new TsrunError("exec needs a container and a command: tsrun exec CONTAINER COMMAND (see 'tsrun exec --help')");
+  const { execInContainer } = await import('../runtime/exec');
+  process.exitCode = await execInContainer({
+    container,
+    command,
+    interactive: a.interactive,
+    tty: a.tty,
+    detach: a.detach,
+    env: a.env.map(String),
+    workdir: a.workdir,
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * `run -d`: the launcher. It starts a monitor (setsid, no terminal, cwd /), hands it the
+ * run options and waits only until the monitor reports that the command runs (or why it
+ * could not); then it prints the container id and leaves the container to the monitor.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { stateRoot } from '../state/root';
+import { prepare, StartError, type MonitorReport, type RunOptions } from './run';
+
+export async function runDetached(opts: RunOptions): Promise<string> {
+  // Bad input fails here, in the user's terminal, before a monitor exists.
+  prepare(opts);
+  mkdirSync(stateRoot(), { recursive: true, mode: 0o700 });
+  const errLog = openSync(join(stateRoot(), 'monitor.log'), 'a', 0o600);
+  const monitor = spawn(process.execPath, [join(__dirname, 'monitor.js')], {
+    detached: true,
+    cwd: '/',
+    env: { ...process.env },
+    stdio: ['ignore', 'ignore', errLog, 'pipe'],
+  });
+  closeSync(errLog);
+  const channel = monitor.stdio[3] as Socket;
+  channel.write(`${JSON.stringify(opts)}\n`);
+  let text = '';
+  channel.setEncoding('utf8');
+  const report = await new Promise<MonitorReport | null>((resolve) => {
+    channel.on('data', (d: string) => {
+      text += d;
+      const nl = text.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(text.slice(0, nl)) as MonitorReport);
+    });
+    channel.on('close', () => resolve(null));
+  });
+  channel.destroy();
+  monitor.unref();
+  if (report === null) throw new StartError('the container monitor exited before the container started (see TSRUN_ROOT/monitor.log)', 125);
+  if (report.type === 'error') throw new StartError(report.message, report.exitCode);
+  return report.id;
+}

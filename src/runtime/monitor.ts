@@ -1,0 +1,51 @@
+/**
+ * The monitor of a detached container (`run -d`), started by the launcher with setsid and
+ * no terminal. It receives the run options on fd 3, runs the container as the foreground
+ * `tsrun run` would (it is init's parent, so it gets the exit code), keeps the container's
+ * output in its log, reports "started" (or the error) on fd 3 and then waits: it records
+ * the exit, releases addresses and links, and honours --rm.
+ */
+import { Socket } from 'node:net';
+import { TsrunError } from '../sys/error';
+import { runMonitored, StartError, type MonitorReport, type RunOptions } from './run';
+
+const channel = new Socket({ fd: 3, readable: true, writable: true });
+let reported = false;
+
+function report(msg: MonitorReport): void {
+  reported = true;
+  channel.end(`${JSON.stringify(msg)}\n`);
+}
+
+/** The first line on the channel. (Not `for await`: leaving that loop would destroy the channel.) */
+function readOptions(): Promise<RunOptions> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    channel.setEncoding('utf8');
+    const onData = (d: string): void => {
+      text += d;
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
+      channel.off('data', onData);
+      resolve(JSON.parse(text.slice(0, nl)) as RunOptions);
+    };
+    channel.on('data', onData);
+    channel.once('end', () => reject(new Error('the launcher closed the channel before sending the run options')));
+  });
+}
+
+// No terminal: nothing to hang up, and Ctrl-C in the launcher's terminal is not for us.
+process.on('SIGHUP', () => undefined);
+process.on('SIGINT', () => undefined);
+
+(async () => {
+  try {
+    await runMonitored(await readOptions(), report);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const exitCode = err instanceof StartError ? err.exitCode : 125;
+    if (!reported) report({ type: 'error', message, exitCode });
+    if (!(err instanceof TsrunError)) process.stderr.write(`tsrun monitor: ${err instanceof Error ? err.stack : message}\n`);
+    process.exitCode = 1;
+  }
+})();

@@ -1,0 +1,63 @@
+/**
+ * Daemonless bookkeeping: every command that reads or changes containers first makes the
+ * records true again. A container whose monitor died (killed, or the host rebooted) is
+ * stopped if it still runs, marked exited (or removed, with --rm or if it never started),
+ * and its addresses are released; half-made container directories and network endpoints
+ * of containers that are gone are removed. Links and mounts need no sweep: they live in the
+ * container's namespaces and vanish with its last process.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { releaseEndpointOf } from '../network/endpoint';
+import { containerDir, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
+import { listNetworks } from '../state/networks';
+import { paths } from '../state/root';
+import { isAlive } from '../sys/process';
+import { refreshNetworkHosts } from './hosts';
+
+/** 128 + SIGKILL, as Docker reports a killed container. */
+const KILLED = 137;
+/** What Docker reports for a container that was running when the host went down. */
+const LOST = 255;
+
+function settle(rec: ContainerRecord): void {
+  let exitCode = LOST;
+  let error = 'its monitor died (or the host rebooted) before it recorded the exit';
+  if (isAlive(rec.state.process)) {
+    process.kill(rec.state.pid, 'SIGKILL');
+    exitCode = KILLED;
+    error = 'its monitor died; tsrun killed the container';
+  }
+  if (rec.endpoint) {
+    const net = releaseEndpointOf(rec.endpoint.networkId, rec.id);
+    if (net) refreshNetworkHosts(net);
+  }
+  if (rec.state.status === 'created' || rec.config.autoRemove) {
+    removeContainerRecord(rec.id);
+    return;
+  }
+  delete rec.endpoint;
+  rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, error, finishedAt: new Date().toISOString() };
+  writeContainerRecord(rec);
+}
+
+/** Call under the lock. Returns the container records as they now stand. */
+export function reconcile(): ContainerRecord[] {
+  if (existsSync(paths.containers())) {
+    // Created under the lock together with its record: a directory without one is a run killed in between.
+    for (const id of readdirSync(paths.containers())) {
+      if (!existsSync(containerDir.record(id))) rmSync(join(paths.containers(), id), { recursive: true, force: true });
+    }
+  }
+  for (const rec of listContainers()) {
+    if (rec.state.status !== 'exited' && !isAlive(rec.state.monitor)) settle(rec);
+  }
+  const live = new Set(listContainers().filter((c) => c.state.status !== 'exited').map((c) => c.id));
+  for (const net of listNetworks()) {
+    const stale = Object.keys(net.endpoints).filter((id) => !live.has(id));
+    let updated = net;
+    for (const id of stale) updated = releaseEndpointOf(net.id, id) ?? updated;
+    if (stale.length > 0) refreshNetworkHosts(updated);
+  }
+  return listContainers();
+}

@@ -1,0 +1,47 @@
+/**
+ * A process's identity across time: pid, its start time (in clock ticks since boot, from
+ * /proc/PID/stat) and the boot id. A pid alone can be reused after the process died or
+ * the host rebooted; all three together cannot.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface ProcessIdentity {
+  pid: number;
+  startTime: number;
+  bootId: string;
+}
+
+export function bootId(): string {
+  return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+}
+
+/** Field 22 of /proc/PID/stat, or undefined if there is no such process. */
+export function startTimeOf(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may contain spaces and parentheses: fields resume after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[19]);
+}
+
+export function identify(pid: number): ProcessIdentity {
+  const startTime = startTimeOf(pid);
+  if (startTime === undefined) throw new Error(`process ${pid} is gone`);
+  return { pid, startTime, bootId: bootId() };
+}
+
+/** Is this exact process still there (not a zombie, not a successor with its pid)? */
+export function isAlive(p: ProcessIdentity | null | undefined): boolean {
+  if (!p || p.bootId !== bootId()) return false;
+  if (startTimeOf(p.pid) !== p.startTime) return false;
+  try {
+    const state = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+    return state.slice(state.lastIndexOf(')') + 2, state.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

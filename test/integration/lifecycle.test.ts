@@ -1,0 +1,296 @@
+/**
+ * Container lifecycle, daemonless: run -d with its monitor, ps, inspect, exec, logs, stop,
+ * kill, rm, wait; concurrency; and crashes (kill -9 at each step, injected with
+ * TSRUN_FAULT) that the next command must clean up.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BIN, isRoot, StateRoot } from '../helpers/tsrun';
+import { hostLinks, Lab } from '../helpers/lab';
+
+test.beforeEach((t) => {
+  if (!isRoot) t.fail('needs root: run the suite with sudo');
+});
+
+async function withState(fn: (s: StateRoot) => Promise<void>, lab?: string[]): Promise<void> {
+  const s = new StateRoot();
+  try {
+    s.importAlpine();
+    await fn(s);
+  } finally {
+    s.run(['rm', '-f', ...s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)]);
+    void lab;
+    s.remove();
+  }
+}
+
+async function withLab(gateways: string[], fn: (s: StateRoot, lab: Lab) => Promise<void>): Promise<void> {
+  const lab = new Lab(gateways);
+  try {
+    await withState(async (s) => {
+      try {
+        await fn(s, lab);
+      } finally {
+        s.run(['rm', '-f', ...s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)]);
+        for (const l of s.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)) {
+          const name = JSON.parse(l).Name as string;
+          if (name !== 'host' && name !== 'none') s.run(['network', 'rm', name]);
+        }
+      }
+    });
+  } finally {
+    lab.remove();
+  }
+}
+
+function detached(t: ExecutionContext, s: StateRoot, args: string[]): string {
+  const r = s.run(['run', '-d', ...args]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^[0-9a-f]{64}\n$/);
+  return r.stdout.trim();
+}
+
+function record(s: StateRoot, id: string): any {
+  return JSON.parse(readFileSync(join(s.dir, 'containers', id, 'config.json'), 'utf8'));
+}
+
+function inspect(s: StateRoot, ref: string): any {
+  return JSON.parse(s.run(['inspect', ref]).stdout)[0];
+}
+
+/** Processes whose command line mentions this state root's containers, for leak checks. */
+function processesOf(id: string): number[] {
+  const out: number[] = [];
+  for (const pid of require('node:fs').readdirSync('/proc').filter((p: string) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (cmd.includes(id)) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+test("the guides' flow: run -itd, exec ip addr show eth0, stop, rm", async (t) => {
+  await withLab(['172.16.86.1/24'], async (s, lab) => {
+    t.is(s.run(['network', 'create', '-d', 'macvlan', '--subnet=172.16.86.0/24', '-o', `parent=${lab.parent}`, 'pub_net']).code, 0);
+    const id = detached(t, s, ['-it', '--name', 'macvlan-alpine', '--net', 'pub_net', '--ip', '172.16.86.10', 'alpine', 'sh']);
+    const ps = s.run(['ps']).stdout.split('\n');
+    t.regex(ps[0]!, /^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$/);
+    t.regex(ps[1]!, new RegExp(`^${id.slice(0, 12)} +alpine +"sh" +.* ago +Up .* +macvlan-alpine$`));
+    const ip = s.run(['exec', 'macvlan-alpine', 'ip', 'addr', 'show', 'eth0']);
+    t.is(ip.code, 0, ip.stderr);
+    t.regex(ip.stdout, /inet 172\.16\.86\.10\/24 brd 172\.16\.86\.255 scope global eth0/);
+    t.regex(ip.stdout, /link\/ether 02:42:ac:10:56:0a/);
+    const n = inspect(s, 'macvlan-alpine');
+    t.like(n.State, { Status: 'running', Running: true });
+    t.like(n.NetworkSettings.Networks.pub_net, { Gateway: '172.16.86.1', IPAddress: '172.16.86.10', IPPrefixLen: 24, MacAddress: '02:42:ac:10:56:0a', IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0 });
+    t.regex(n.NetworkSettings.Networks.pub_net.NetworkID, /^[0-9a-f]{64}$/);
+    t.regex(n.NetworkSettings.Networks.pub_net.EndpointID, /^[0-9a-f]{64}$/);
+    // sh as PID 1 ignores SIGTERM, so stop waits -t seconds and kills it, as Docker does.
+    const started = Date.now();
+    t.is(s.run(['stop', '-t', '1', 'macvlan-alpine']).stdout, 'macvlan-alpine\n');
+    t.true(Date.now() - started >= 1000);
+    t.like(inspect(s, 'macvlan-alpine').State, { Status: 'exited', Running: false, ExitCode: 137 });
+    t.regex(s.run(['ps', '-a']).stdout, /Exited \(137\) .* ago +macvlan-alpine/);
+    t.deepEqual(JSON.parse(s.run(['network', 'inspect', 'pub_net']).stdout)[0].Containers, {});
+    t.is(s.run(['rm', 'macvlan-alpine']).stdout, 'macvlan-alpine\n');
+    t.is(s.run(['ps', '-aq']).stdout, '');
+  });
+});
+
+test('exec joins every namespace of the container, its pid namespace included', async (t) => {
+  await withState(async (s) => {
+    detached(t, s, ['--name', 'box', '--hostname', 'boxhost', '-e', 'FROM_RUN=1', 'alpine', 'sleep', '300']);
+    const r = s.run(['exec', 'box', 'sh', '-c', 'ps -o pid,args; hostname; echo $FROM_RUN; cat /proc/1/cmdline | tr "\\0" " "']);
+    t.is(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    t.regex(lines[1]!, /^\s*1 sleep 300$/);
+    t.true(lines.some((l) => /^\s*\d+ ps -o pid,args$/.test(l)), 'the exec\'d process is in the container\'s pid namespace');
+    t.true(r.stdout.includes('boxhost\n1\nsleep 300 '));
+    t.is(s.run(['exec', '-e', 'X=2', '-w', '/etc', 'box', 'sh', '-c', 'echo $X $(pwd)']).stdout, '2 /etc\n');
+    t.is(s.run(['exec', '-i', 'box', 'cat'], { input: 'piped\n' }).stdout, 'piped\n');
+    t.is(s.run(['exec', 'box', 'sh', '-c', 'exit 9']).code, 9);
+    const missing = s.run(['exec', 'box', 'nope']);
+    t.is(missing.code, 127);
+    t.is(missing.stderr, 'tsrun: exec: "nope": executable file not found in $PATH\n');
+    t.is(s.run(['exec', 'box', '/etc/passwd']).code, 126);
+    t.is(s.run(['exec', '-d', 'box', 'sleep', '200']).code, 0);
+    t.regex(s.run(['exec', 'box', 'ps', '-o', 'args']).stdout, /sleep 200/);
+    t.is(s.run(['exec', 'nosuch', 'true']).stderr, 'tsrun: No such container: nosuch\n');
+    t.is(s.run(['kill', 'box']).stdout, 'box\n');
+    t.is(s.run(['wait', 'box']).stdout, '137\n');
+    const stopped = s.run(['exec', 'box', 'true']);
+    t.regex(stopped.stderr, /^tsrun: Container [0-9a-f]{12} is not running\n$/);
+  });
+});
+
+test('logs of a detached container: streams kept apart, --tail, -f until it ends', async (t) => {
+  await withState(async (s) => {
+    detached(t, s, ['--name', 'talker', 'alpine', 'sh', '-c', 'echo one; echo two >&2; echo three; until [ -e /tmp/go ]; do sleep 0.1; done; echo four']);
+    let early = s.run(['logs', 'talker']);
+    for (let i = 0; i < 100 && !early.stdout.includes('three'); i++) {
+      await sleep(50);
+      early = s.run(['logs', 'talker']);
+    }
+    t.is(early.stdout, 'one\nthree\n');
+    t.is(early.stderr, 'two\n');
+    const follow = s.runAsync(['logs', '-f', '--tail', '0', 'talker']);
+    await sleep(500);
+    t.is(s.run(['exec', 'talker', 'touch', '/tmp/go']).code, 0);
+    t.is((await follow).stdout, 'four\n');
+    t.is(s.run(['wait', 'talker']).stdout, '0\n');
+    t.is(s.run(['logs', '--tail', '1', 'talker']).stdout, 'four\n');
+    const fg = s.run(['run', '--name', 'fg', 'alpine', 'true']);
+    t.is(fg.code, 0);
+    t.regex(s.run(['logs', 'fg']).stderr, /ran in the foreground/);
+  });
+});
+
+test('stop: a container that handles SIGTERM ends with its own code; kill -s sends the signal given', async (t) => {
+  await withState(async (s) => {
+    detached(t, s, ['--name', 'polite', 'alpine', 'sh', '-c', 'trap "exit 3" TERM; sleep 300 & wait']);
+    const t0 = Date.now();
+    t.is(s.run(['stop', 'polite']).code, 0);
+    t.true(Date.now() - t0 < 5000, 'no grace period needed');
+    t.is(inspect(s, 'polite').State.ExitCode, 3);
+    detached(t, s, ['--name', 'usr1', 'alpine', 'sh', '-c', 'trap "exit 10" USR1; sleep 300 & wait']);
+    t.is(s.run(['kill', '-s', 'USR1', 'usr1']).stdout, 'usr1\n');
+    t.is(s.run(['wait', 'usr1']).stdout, '10\n');
+    t.regex(s.run(['kill', '-s', 'BOGUS', 'usr1']).stderr, /^tsrun: invalid signal: BOGUS/);
+    t.regex(s.run(['kill', 'usr1']).stderr, /^tsrun: Container [0-9a-f]{12} is not running\n$/);
+  });
+});
+
+test('rm refuses a running container without -f, takes several names, and ids by prefix', async (t) => {
+  await withState(async (s) => {
+    const a = detached(t, s, ['--name', 'alpha', 'alpine', 'sleep', '300']);
+    detached(t, s, ['alpine', 'sleep', '300']);
+    const refused = s.run(['rm', 'alpha']);
+    t.is(refused.code, 1);
+    t.is(refused.stderr, `tsrun: You cannot remove a running container ${a}. Stop the container before attempting removal or force remove\n`);
+    const names = s.run(['ps', '--format', 'json']).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).Names as string);
+    t.is(names.length, 2);
+    t.regex(names.find((n) => n !== 'alpha')!, /^[a-z]+_[a-z]+\d?$/, 'a generated readable name');
+    const r = s.run(['rm', '-f', a.slice(0, 8), 'nosuch', names.find((n) => n !== 'alpha')!]);
+    t.is(r.code, 1);
+    t.is(r.stdout, `${a.slice(0, 8)}\n${names.find((n) => n !== 'alpha')}\n`);
+    t.is(r.stderr, 'tsrun: No such container: nosuch\n');
+    t.is(s.run(['ps', '-aq']).stdout, '');
+    t.is(processesOf(a).length, 0);
+  });
+});
+
+test('--rm with -d: the monitor removes the container when it ends', async (t) => {
+  await withState(async (s) => {
+    const id = detached(t, s, ['--rm', 'alpine', 'sh', '-c', 'sleep 0.3']);
+    for (let i = 0; i < 100 && s.containerIds().includes(id); i++) await sleep(50);
+    t.false(s.containerIds().includes(id));
+    t.deepEqual(s.mounts(), []);
+  });
+});
+
+test('20 run -d at once on one network: 20 distinct addresses, 20 consistent records, no leaked links', async (t) => {
+  await withLab(['10.20.0.1/24'], async (s, lab) => {
+    t.is(s.run(['network', 'create', '-d', 'macvlan', '--subnet=10.20.0.0/24', '-o', `parent=${lab.parent}`, 'crowd']).code, 0);
+    const linksBefore = hostLinks(lab);
+    const runs = await Promise.all(Array.from({ length: 20 }, () => s.runAsync(['run', '-d', '--net', 'crowd', 'alpine', 'sleep', '300'])));
+    for (const r of runs) t.is(r.code, 0, r.stderr);
+    const ids = runs.map((r) => r.stdout.trim());
+    const recs = ids.map((id) => record(s, id));
+    const ips = recs.map((r) => r.endpoint.ipv4);
+    t.is(new Set(ips).size, 20);
+    t.true(recs.every((r) => r.state.status === 'running'));
+    const net = JSON.parse(s.run(['network', 'inspect', 'crowd']).stdout)[0];
+    t.deepEqual(Object.keys(net.Containers).sort(), [...ids].sort());
+    t.deepEqual((Object.values(net.Containers) as Array<{ IPv4Address: string }>).map((c) => c.IPv4Address).sort(), [...ips].sort());
+    t.deepEqual(hostLinks(lab), linksBefore, 'endpoints live in the containers, not on the host');
+    t.is(s.run(['rm', '-f', ...ids]).code, 0);
+    t.deepEqual(JSON.parse(s.run(['network', 'inspect', 'crowd']).stdout)[0].Containers, {});
+  });
+});
+
+for (const point of ['run:after-record', 'run:after-plug'] as const) {
+  test(`kill -9 of tsrun run at ${point} leaves nothing the next command does not clean up`, async (t) => {
+    await withLab(['10.30.0.1/24'], async (s, lab) => {
+      t.is(s.run(['network', 'create', '-d', 'macvlan', '--subnet=10.30.0.0/24', '-o', `parent=${lab.parent}`, 'crash']).code, 0);
+      const linksBefore = hostLinks(lab);
+      const r = s.run(['run', '--name', 'victim', '--net', 'crash', 'alpine', 'sleep', '300'], { env: { TSRUN_FAULT: point } });
+      t.is(r.code, 128, 'killed by SIGKILL');
+      t.is(s.run(['ps', '-a', '--format', 'json']).stdout, '', 'a container that never started is removed');
+      t.deepEqual(JSON.parse(s.run(['network', 'inspect', 'crash']).stdout)[0].Containers, {});
+      t.deepEqual(s.containerIds(), []);
+      t.deepEqual(hostLinks(lab), linksBefore);
+      // The address is free again.
+      t.is(s.run(['run', '--rm', '--net', 'crash', 'alpine', 'sh', '-c', 'ip -o -4 addr show eth0 | awk "{print \\$4}"']).stdout, '10.30.0.2/24\n');
+    });
+  });
+}
+
+test('kill -9 of the foreground tsrun after start: the orphaned container is stopped and its address freed', async (t) => {
+  await withLab(['10.31.0.1/24'], async (s, lab) => {
+    t.is(s.run(['network', 'create', '-d', 'macvlan', '--subnet=10.31.0.0/24', '-o', `parent=${lab.parent}`, 'orph']).code, 0);
+    const r = s.run(['run', '--name', 'orphan', '--net', 'orph', 'alpine', 'sleep', '300'], { env: { TSRUN_FAULT: 'run:after-start' } });
+    t.is(r.code, 128);
+    const st = inspect(s, 'orphan').State;
+    t.like(st, { Status: 'exited', ExitCode: 137, Error: 'its monitor died; tsrun killed the container' });
+    t.deepEqual(JSON.parse(s.run(['network', 'inspect', 'orph']).stdout)[0].Containers, {});
+  });
+});
+
+test('kill -9 of a monitor: the next command stops the container and records it', async (t) => {
+  await withState(async (s) => {
+    const id = detached(t, s, ['--name', 'watched', 'alpine', 'sleep', '300']);
+    const rec = record(s, id);
+    process.kill(rec.state.monitor.pid, 'SIGKILL');
+    await sleep(100);
+    t.regex(s.run(['ps', '-a']).stdout, /Exited \(137\) .* watched/);
+    t.is(processesOf(id).length, 0);
+    await sleep(100);
+    t.throws(() => process.kill(rec.state.pid, 0), undefined, 'the container process is gone');
+  });
+});
+
+test('a simulated reboot (monitor and container gone, links gone) is reconciled by the next command', async (t) => {
+  await withLab(['10.32.0.1/24'], async (s, lab) => {
+    t.is(s.run(['network', 'create', '-d', 'macvlan', '--subnet=10.32.0.0/24', '-o', `parent=${lab.parent}`, 'boot']).code, 0);
+    const id = detached(t, s, ['--name', 'survivor', '--net', 'boot', 'alpine', 'sleep', '300']);
+    const rec = record(s, id);
+    process.kill(rec.state.monitor.pid, 'SIGKILL');
+    process.kill(rec.state.pid, 'SIGKILL');
+    await sleep(200);
+    const st = inspect(s, 'survivor').State;
+    t.like(st, { Status: 'exited', ExitCode: 255 });
+    t.deepEqual(JSON.parse(s.run(['network', 'inspect', 'boot']).stdout)[0].Containers, {});
+    t.is(s.run(['rm', 'survivor']).code, 0);
+  });
+});
+
+test('kill -9 of rm -f after the kill, and of exec after its process started, leave nothing behind', async (t) => {
+  await withState(async (s) => {
+    const id = detached(t, s, ['--name', 'doomed', 'alpine', 'sleep', '300']);
+    const ex = s.run(['exec', 'doomed', 'sleep', '100'], { env: { TSRUN_FAULT: 'exec:after-spawn' } });
+    t.is(ex.code, 128);
+    await sleep(200);
+    t.notRegex(s.run(['exec', 'doomed', 'ps', '-o', 'args']).stdout, /sleep 100/, 'the half-made exec did not run its command');
+    t.is(s.run(['rm', '-f', 'doomed'], { env: { TSRUN_FAULT: 'rm:after-kill' } }).code, 128);
+    t.is(s.run(['rm', 'doomed']).code, 0);
+    t.deepEqual(s.containerIds(), []);
+    t.is(processesOf(id).length, 0);
+  });
+});
+
+test('SIGTERM to a detached launcher is not needed: run -d returns as soon as the command runs', async (t) => {
+  await withState(async (s) => {
+    const t0 = Date.now();
+    const p = spawn(BIN, ['run', '-d', 'alpine', 'sleep', '300'], { env: s.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const code = await new Promise((resolve) => p.on('close', resolve));
+    t.is(code, 0);
+    t.true(Date.now() - t0 < 20_000);
+    t.is(s.run(['ps', '-q']).stdout.split('\n').filter(Boolean).length, 1);
+  });
+});
