@@ -8,6 +8,7 @@ import { TsrunError } from '../sys/error';
 import { fail } from './fail';
 import { networkCommands } from './network';
 import { containerCommands } from './containers';
+import { labCommands } from './lab';
 
 const cli = containerCommands(yargs()
   .scriptName('tsrun')
@@ -49,6 +50,8 @@ const cli = containerCommands(yargs()
   )
   .command('exec [options] <container> <command..>', 'Run a command in a running container (tsrun exec --help)', {}, () => undefined)
   .command('network <command>', 'Manage macvlan and ipvlan networks', (y: Argv) => networkCommands(y))
+  .command('lab <command>', 'A simulated LAN on this machine for the guides (up, down, status)', (y: Argv) => labCommands(y))
+  .option('explain', { type: 'boolean', describe: 'Print each kernel operation as the equivalent iproute2 command' })
   .command(
     'pull <image>',
     'Download the Alpine minirootfs (alpine[:latest|3.20|3.20.3]) and import it',
@@ -74,7 +77,37 @@ const cli = containerCommands(yargs()
     throw new TsrunError(`${msg} (see 'tsrun --help')`);
   });
 
-const args = hideBin(process.argv);
+/**
+ * --explain (or -v) may come first (tsrun --explain run ...) or among a command's options;
+ * it is taken out here so every command's parser sees the same arguments.
+ */
+function takeExplain(argv: string[]): { args: string[]; explain: boolean } {
+  const end = argv.indexOf('--');
+  const head = end === -1 ? argv : argv.slice(0, end);
+  const commandEnd = ['run', 'exec'].includes(argv[0] === '--explain' || argv[0] === '-v' ? argv[1] ?? '' : argv[0] ?? '') ? firstPositional(argv) : head.length;
+  const flagged = (a: string, i: number): boolean => (a === '--explain' || (a === '-v' && i === 0)) && i < commandEnd;
+  const explain = head.some(flagged);
+  return { args: [...head.filter((a, i) => !flagged(a, i)), ...(end === -1 ? [] : argv.slice(end))], explain };
+}
+
+/** The index of run's or exec's image/container argument: options after it belong to the command. */
+function firstPositional(argv: string[]): number {
+  const takesValue = new Set(['--name', '-h', '--hostname', '-e', '--env', '-w', '--workdir', '--net', '--network', '--ip', '--ip6', '--mac-address']);
+  let i = argv[0] === '--explain' || argv[0] === '-v' ? 2 : 1;
+  while (i < argv.length) {
+    const a = argv[i]!;
+    if (!a.startsWith('-')) return i;
+    i += takesValue.has(a) ? 2 : 1;
+  }
+  return argv.length;
+}
+
+const { args, explain } = takeExplain(hideBin(process.argv));
+if (explain) {
+  // Loaded only when asked for: it brings the netlink layer (and ffi-rs) with it.
+  const { explainTo } = require('../network/netlink/handle') as typeof import('../network/netlink/handle');
+  explainTo((cmd) => process.stderr.write(`+ ${cmd}\n`));
+}
 (async () => {
   try {
     // run's options end at the image name (everything after it is the command's), a

@@ -23,6 +23,7 @@ export function networkCommands(y: Argv): Argv {
           .option('aux-address', { type: 'string', array: true, describe: 'NAME=IP an address never given to containers (repeatable)' })
           .option('ipv6', { type: 'boolean', default: false, describe: 'Enable IPv6 (needs an IPv6 --subnet)' })
           .option('internal', { type: 'boolean', default: false, describe: 'No parent NIC: containers reach only each other' })
+          .option('host-access', { type: 'boolean', default: false, describe: 'Add a host-side shim link so this host can reach the containers' })
           .option('opt', { alias: 'o', type: 'string', array: true, describe: 'parent=IFACE, macvlan_mode=, ipvlan_mode=, ipvlan_flag=' })
           .option('label', { type: 'string', array: true, describe: 'KEY=VALUE metadata (repeatable)' })
           .parserConfiguration({ 'greedy-arrays': false }),
@@ -38,6 +39,7 @@ export function networkCommands(y: Argv): Argv {
           auxAddresses: list(a['aux-address']),
           ipv6: a.ipv6,
           internal: a.internal,
+          hostAccess: a['host-access'],
           options: list(a.opt),
           labels: list(a.label),
         });

@@ -11,11 +11,14 @@ import { Handle } from './netlink/handle';
 import { routeList } from './netlink/route';
 import { checkParentSharing, ensureParent, planParent, releaseParent } from './parent';
 import { probeDriver } from './probe';
+import { addHostAccess, removeHostAccess } from './host-access';
 
 export interface CreateOptions extends IpamFlags {
   name: string;
   driver: string;
   internal: boolean;
+  /** Add the host-side shim so the host can reach the network's containers. */
+  hostAccess: boolean;
   /** -o KEY=VALUE */
   options: string[];
   /** --label KEY[=VALUE] */
@@ -94,11 +97,14 @@ export function createNetwork(o: CreateOptions): NetworkRecord {
         endpoints: {},
       };
       checkParentSharing(net, others);
+      if (o.hostAccess && o.internal) throw new TsrunError('--host-access cannot be combined with --internal: an internal network reaches nothing outside');
       probeDriver(driver, net);
-      const { createdNow } = net.parent.created ? ensureParent(host, net) : { createdNow: false };
+      const { link: parent, createdNow } = ensureParent(host, net);
       try {
+        if (o.hostAccess) addHostAccess(host, net, parent);
         writeNetwork(net);
       } catch (err) {
+        removeHostAccess(host, net);
         if (createdNow) releaseParent(host, net, []);
         throw err;
       }
@@ -114,6 +120,7 @@ function remove(host: Handle, net: NetworkRecord, all: NetworkRecord[]): void {
   if (attached > 0) {
     throw new TsrunError(`error while removing network: network ${net.name} id ${net.id} has active endpoints (${attached} container${attached > 1 ? 's' : ''}: stop them first)`);
   }
+  removeHostAccess(host, net);
   releaseParent(host, net, all);
   removeNetworkRecord(net.id);
 }

@@ -53,21 +53,13 @@ export class ContainerNetwork {
   }
 
   /**
-   * Runs on the parent's main thread inside the container's fresh network namespace: lo
-   * up, IPv6 off unless the network has it, and a handle and an fd kept for later.
+   * Runs on the parent's main thread inside the container's fresh network namespace: keeps
+   * a netlink handle bound to it and an fd of it, for connect() once init is spawned.
    */
   inNamespace(): void {
     if (this.mode === 'host') return;
-    const h = Handle.current('ip');
-    try {
-      setupLoopback(h, this.network?.enableIPv6 ?? false);
-      if (this.mode === 'network') {
-        this.ctrNsFd = openSync('/proc/thread-self/ns/net', 'r');
-        this.ctr = h;
-      }
-    } finally {
-      if (this.ctr !== h) h.close();
-    }
+    this.ctrNsFd = openSync('/proc/thread-self/ns/net', 'r');
+    this.ctr = Handle.current('ip');
   }
 
   /**
@@ -94,12 +86,17 @@ export class ContainerNetwork {
     return { ...(ip !== undefined && { ip }), ...(ip6 !== undefined && { ip6 }), ...(mac !== undefined && { mac }) };
   }
 
-  /** Creates the endpoint in the namespace of init `pid`. Call under the lock. */
-  plug(rec: ContainerRecord, pid: number): void {
+  /**
+   * Sets up the namespace of init `pid`: lo (and IPv6 off unless the network has it), then
+   * the endpoint. Call under the lock, after reserve().
+   */
+  connect(rec: ContainerRecord, pid: number): void {
+    if (this.mode === 'host') return;
+    this.ctr!.labelByPid(pid);
+    setupLoopback(this.ctr!, this.ctrNsFd!, this.network?.enableIPv6 ?? false);
     if (this.mode !== 'network') return;
     const net = requireNetwork(this.network!.id);
     const ep = net.endpoints[rec.id]!;
-    this.ctr!.ipCommand = `nsenter -t ${pid} -n ip`;
     const host = Handle.current('ip');
     try {
       plugEndpoint(host, this.ctr!, this.ctrNsFd!, String(pid), net, ep);

@@ -220,7 +220,7 @@ async function supervise(
       network.reserve(rec);
       writeContainerRecord(rec);
       writeEtcFiles(rec, network);
-      network.plug(rec, pid);
+      network.connect(rec, pid);
     });
     network.close();
     io.attach(init.child);

@@ -52,6 +52,8 @@ export interface NetworkRecord {
   labels: Record<string, string>;
   parent: ParentLink;
   endpoints: Record<string, Endpoint>;
+  /** --host-access: the host-side shim link; its address is the pool's "host-access" aux address. */
+  hostAccess?: { link: string; address: string };
 }
 
 const dir = (): string => join(stateRoot(), 'networks');

@@ -78,3 +78,18 @@ export class NamespaceSet {
     this.fds.clear();
   }
 }
+
+/** Runs `fn` with this thread in the network namespace of `fd`, and returns it home after. */
+export function inNetworkNamespace<T>(fd: number, what: string, fn: () => T): T {
+  const home = NamespaceSet.ofThisThread(['net']);
+  try {
+    setns(fd, 'net', what);
+    try {
+      return fn();
+    } finally {
+      home.enter();
+    }
+  } finally {
+    home.close();
+  }
+}

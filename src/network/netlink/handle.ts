@@ -41,11 +41,20 @@ export interface Transport {
 export class Handle {
   explain: Explain | undefined = defaultExplain;
 
+  /** How any command is run in this namespace: "", "ip netns exec lab ", "nsenter -t 123 -n ". */
+  execPrefix = '';
+
   constructor(
     readonly socket: Transport,
     /** How iproute2 is pointed at this namespace: "ip", "ip -n lab". */
     public ipCommand: string,
   ) {}
+
+  /** Names the namespace by a process in it, once that process exists. */
+  labelByPid(pid: number): void {
+    this.ipCommand = `nsenter -t ${pid} -n ip`;
+    this.execPrefix = `nsenter -t ${pid} -n `;
+  }
 
   /** The namespace the calling thread is in now. */
   static current(ipCommand = 'ip'): Handle {
@@ -69,7 +78,8 @@ export class Handle {
 
   /** By path: /run/netns/NAME (shown as `ip -n NAME`) or /proc/PID/ns/net. */
   static fromPath(path: string): Handle {
-    const ipCommand = dirname(path) === '/run/netns' ? `ip -n ${basename(path)}` : `nsenter --net=${path} ip`;
+    const named = dirname(path) === '/run/netns';
+    const ipCommand = named ? `ip -n ${basename(path)}` : `nsenter --net=${path} ip`;
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -77,7 +87,9 @@ export class Handle {
       throw fromNodeError(err, `open network namespace ${path}`);
     }
     try {
-      return Handle.fromFd(fd, ipCommand);
+      const h = Handle.fromFd(fd, ipCommand);
+      h.execPrefix = named ? `ip netns exec ${basename(path)} ` : `nsenter --net=${path} `;
+      return h;
     } finally {
       closeSync(fd);
     }
@@ -97,6 +109,11 @@ export class Handle {
       if (err instanceof NetlinkError && op.explainError) throw op.explainError(err);
       throw err;
     }
+  }
+
+  /** Reports a change made by other means than netlink (a sysctl), as the command that makes it. */
+  note(command: string): void {
+    this.explain?.(`${this.execPrefix}${command}`);
   }
 
   /** A dump (not reported to `explain`: it changes nothing). */

@@ -6,7 +6,8 @@ const VETH_INFO_PEER = 1;
 
 export interface VethSpec {
   kind: 'veth';
-  peer: { name: string; nsFd?: number };
+  /** The peer may be created straight in another namespace; nsName names it for iproute2. */
+  peer: { name: string; nsFd?: number; nsName?: string };
 }
 
 export interface VethInfo {
@@ -27,5 +28,5 @@ export const veth: KindCodec<VethSpec, VethInfo> = {
     ),
   ],
   decode: () => ({ kind: 'veth' }),
-  describe: (s) => ['peer', 'name', s.peer.name],
+  describe: (s) => ['peer', 'name', s.peer.name, ...(s.peer.nsFd !== undefined ? ['netns', s.peer.nsName ?? `fd:${s.peer.nsFd}`] : [])],
 };

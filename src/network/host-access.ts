@@ -1,0 +1,45 @@
+/**
+ * --host-access: the documented fix for the guides' best-known gotcha. The kernel does not
+ * deliver frames between a macvlan (or ipvlan) port and its parent's own address, so the
+ * host cannot reach its containers. A "shim" link of the network's own kind on the same
+ * parent, with a /32 address and a route to the containers through it, can.
+ */
+import type { NetworkRecord } from '../state/networks';
+import { TsrunError } from '../sys/error';
+import { DRIVERS } from './drivers';
+import { formatIp } from './ipam/address';
+import { allocate } from './ipam/pools';
+import { Subnet } from './ipam/subnet';
+import { addrAdd } from './netlink/addr';
+import type { Handle } from './netlink/handle';
+import { linkAdd, linkByName, linkDel, linkFind, linkSetUp, type Link } from './netlink/link';
+import { routeAdd } from './netlink/route';
+
+export const HOST_ACCESS_AUX = 'host-access';
+
+/** Reserves the shim's address (as an aux address of the first IPv4 pool) and builds the shim. */
+export function addHostAccess(host: Handle, net: NetworkRecord, parent: Link): void {
+  const pool = net.pools.find((p) => Subnet.parse(p.subnet).family === 4);
+  if (!pool) throw new TsrunError('--host-access needs an IPv4 subnet');
+  const ip = formatIp(allocate(pool, []));
+  const name = `sh-${net.id.slice(0, 12)}`;
+  linkAdd(host, { name, parent, ...DRIVERS[net.driver].link(net) });
+  const shim = linkByName(host, name);
+  try {
+    addrAdd(host, shim, `${ip}/32`);
+    linkSetUp(host, shim);
+    routeAdd(host, { dst: pool.ipRange ?? pool.subnet, dev: shim });
+  } catch (err) {
+    linkDel(host, shim);
+    throw err;
+  }
+  pool.auxAddresses[HOST_ACCESS_AUX] = ip;
+  net.hostAccess = { link: name, address: ip };
+}
+
+/** Deletes the shim; its address and route go with it. */
+export function removeHostAccess(host: Handle, net: NetworkRecord): void {
+  if (!net.hostAccess) return;
+  const shim = linkFind(host, net.hostAccess.link);
+  if (shim) linkDel(host, shim);
+}

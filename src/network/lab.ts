@@ -1,0 +1,161 @@
+/**
+ * `tsrun lab`: a simulated LAN on this machine for Docker's macvlan and ipvlan guides. A
+ * veth pair stands in for the NIC: its host end (<name>0) is the parent of tsrun networks;
+ * its other end (lan0) sits in a namespace, tsrun-<name>, that plays the LAN's router and
+ * holds each subnet's gateway, with 802.1Q sub-interfaces (lan0.ID) for VLAN trunks. The
+ * router forwards between its subnets; nothing routes to the host's own network.
+ */
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { withLock } from '../state/lock';
+import { listLabs, readLab, removeLab, writeLab, type LabRecord } from '../state/labs';
+import { listNetworks } from '../state/networks';
+import { TsrunError } from '../sys/error';
+import { inNetworkNamespace } from '../sys/namespace';
+import { formatIp, requireIp } from './ipam/address';
+import { Subnet } from './ipam/subnet';
+import { addrAdd } from './netlink/addr';
+import { Handle } from './netlink/handle';
+import { linkAdd, linkByName, linkFind, linkDel, linkSetUp } from './netlink/link';
+import { netnsAdd, netnsDel, netnsExists, netnsPath } from './netns';
+
+export interface LabOptions {
+  name: string;
+  subnets: string[];
+  gateways: string[];
+  /** ID=CIDR */
+  vlans: string[];
+}
+
+export const DEFAULT_LAB_SUBNET = '172.16.86.0/24';
+
+function validateName(name: string): void {
+  // <name>0.4094 must fit in 15 characters.
+  if (!/^[a-z][a-z0-9]{0,8}$/.test(name)) throw new TsrunError(`invalid lab name "${name}": 1-9 lowercase letters and digits, starting with a letter`);
+}
+
+/** Subnets with their gateways (given, or the first usable address). */
+function plan(o: LabOptions): Pick<LabRecord, 'subnets' | 'vlans'> {
+  const subnets = (o.subnets.length ? o.subnets : [DEFAULT_LAB_SUBNET]).map((s) => Subnet.parse(s));
+  const gateways = new Map<Subnet, string>();
+  for (const g of o.gateways) {
+    const ip = requireIp(g, 'gateway');
+    const s = subnets.find((x) => x.contains(ip));
+    if (!s) throw new TsrunError(`no matching subnet for gateway ${g}`);
+    gateways.set(s, formatIp(ip));
+  }
+  const vlans = o.vlans.map((v) => {
+    const m = /^(\d+)=(.+)$/.exec(v);
+    if (!m) throw new TsrunError(`invalid --vlan "${v}": use ID=CIDR, e.g. --vlan 10=192.168.10.0/24`);
+    const id = Number(m[1]);
+    if (id < 1 || id > 4094) throw new TsrunError(`invalid VLAN id ${id}: use 1-4094`);
+    const s = Subnet.parse(m[2]!);
+    return { id, subnet: s.toString(), gateway: formatIp(s.firstUsable()) };
+  });
+  const all = [...subnets, ...vlans.map((v) => Subnet.parse(v.subnet))];
+  for (let i = 0; i < all.length; i++) {
+    for (let j = 0; j < i; j++) if (all[i]!.overlaps(all[j]!)) throw new TsrunError(`lab subnets ${all[j]} and ${all[i]} overlap`);
+  }
+  return {
+    subnets: subnets.map((s) => ({ subnet: s.toString(), gateway: gateways.get(s) ?? formatIp(s.firstUsable()) })),
+    vlans,
+  };
+}
+
+function cidrOf(gateway: string, subnet: string): string {
+  return `${gateway}/${Subnet.parse(subnet).prefix}`;
+}
+
+export function labUp(o: LabOptions): LabRecord {
+  validateName(o.name);
+  const addresses = plan(o);
+  return withLock(() => {
+    const lab: LabRecord = { name: o.name, parent: `${o.name}0`, router: `tsrun-${o.name}`, created: new Date().toISOString(), ...addresses };
+    const host = Handle.current();
+    try {
+      if (readLab(o.name) || linkFind(host, lab.parent) || netnsExists(lab.router)) {
+        throw new TsrunError(`lab ${o.name} is already up (see 'tsrun lab status'; 'tsrun lab down' removes it)`);
+      }
+      try {
+        build(host, lab);
+        writeLab(lab);
+      } catch (err) {
+        teardown(host, lab);
+        throw err;
+      }
+      return lab;
+    } finally {
+      host.close();
+    }
+  });
+}
+
+function build(host: Handle, lab: LabRecord): void {
+  netnsAdd(lab.router, host.explain);
+  const fd = openSync(netnsPath(lab.router), 'r');
+  try {
+    linkAdd(host, { name: lab.parent, kind: 'veth', peer: { name: 'lan0', nsFd: fd, nsName: lab.router } });
+  } finally {
+    closeSync(fd);
+  }
+  linkSetUp(host, linkByName(host, lab.parent));
+  const r = Handle.fromPath(netnsPath(lab.router));
+  r.explain = host.explain;
+  try {
+    linkSetUp(r, linkByName(r, 'lo'));
+    const lan = linkByName(r, 'lan0');
+    linkSetUp(r, lan);
+    for (const s of lab.subnets) addrAdd(r, lan, cidrOf(s.gateway, s.subnet), { nodad: s.gateway.includes(':') });
+    for (const v of lab.vlans) {
+      const name = `lan0.${v.id}`;
+      linkAdd(r, { name, kind: 'vlan', id: v.id, parent: lan });
+      const link = linkByName(r, name);
+      linkSetUp(r, link);
+      addrAdd(r, link, cidrOf(v.gateway, v.subnet), { nodad: v.gateway.includes(':') });
+    }
+    // The router routes between the lab's subnets (ipvlan l3 and multi-subnet guides need it).
+    const fdr = openSync(netnsPath(lab.router), 'r');
+    try {
+      for (const [key, path] of [['net.ipv4.ip_forward', '/proc/sys/net/ipv4/ip_forward'], ['net.ipv6.conf.all.forwarding', '/proc/sys/net/ipv6/conf/all/forwarding']]) {
+        r.note(`sysctl -w ${key}=1`);
+        inNetworkNamespace(fdr, lab.router, () => writeFileSync(path!, '1'));
+      }
+    } finally {
+      closeSync(fdr);
+    }
+  } finally {
+    r.close();
+  }
+}
+
+/** Removes what exists of a lab; the router's end of the veth and its VLANs go with its namespace. */
+function teardown(host: Handle, lab: LabRecord): void {
+  const parent = linkFind(host, lab.parent);
+  if (parent) linkDel(host, parent);
+  netnsDel(lab.router, host.explain);
+}
+
+export function labDown(name: string): LabRecord {
+  validateName(name);
+  return withLock(() => {
+    const lab = readLab(name);
+    if (!lab) throw new TsrunError(`there is no lab ${name} (tsrun lab up creates one)`);
+    const users = listNetworks().filter((n) => n.parent.name === lab.parent || n.parent.name.startsWith(`${lab.parent}.`));
+    if (users.length > 0) {
+      throw new TsrunError(`networks still use lab ${name}: ${users.map((n) => n.name).join(', ')} (remove them first with 'tsrun network rm')`);
+    }
+    const host = Handle.current();
+    try {
+      teardown(host, lab);
+    } finally {
+      host.close();
+    }
+    removeLab(name);
+    return lab;
+  });
+}
+
+export function labStatus(name?: string): LabRecord[] {
+  const labs = name ? [readLab(name)].filter((l): l is LabRecord => l !== undefined) : listLabs();
+  if (name && labs.length === 0) throw new TsrunError(`there is no lab ${name} (tsrun lab up creates one)`);
+  return labs;
+}
