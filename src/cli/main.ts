@@ -112,7 +112,7 @@ if (explain) {
   try {
     // run's options end at the image name (everything after it is the command's), a
     // parse of its own with halt-at-non-option.
-    if (args[0] === 'run') await (await import('./run')).runCommand(args.slice(1));
+    if (args[0] === 'run') await (await import('./run')).runCommand(args.slice(1), explain);
     else if (args[0] === 'exec') await (await import('./exec')).execCommand(args.slice(1));
     else await cli.parse(args);
   } catch (err) {

@@ -1,7 +1,7 @@
 import yargs from 'yargs';
 import { TsrunError } from '../sys/error';
 
-export async function runCommand(args: string[]): Promise<void> {
+export async function runCommand(args: string[], explain: boolean): Promise<void> {
   const a = await yargs()
     .scriptName('tsrun run')
     .usage('Usage: tsrun run [options] IMAGE [COMMAND [ARG...]]\n\nRun a command in a new container')
@@ -47,7 +47,7 @@ export async function runCommand(args: string[]): Promise<void> {
   };
   if (a.detach) {
     const { runDetached } = await import('../runtime/detach');
-    console.log(await runDetached(options));
+    console.log(await runDetached(options, explain));
   } else {
     const { runForeground } = await import('../runtime/run');
     process.exitCode = await runForeground(options);

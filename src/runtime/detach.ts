@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { stateRoot } from '../state/root';
 import { prepare, StartError, type MonitorReport, type RunOptions } from './run';
 
-export async function runDetached(opts: RunOptions): Promise<string> {
+export async function runDetached(opts: RunOptions, explain: boolean): Promise<string> {
   // Bad input fails here, in the user's terminal, before a monitor exists.
   prepare(opts);
   mkdirSync(stateRoot(), { recursive: true, mode: 0o700 });
@@ -23,20 +23,25 @@ export async function runDetached(opts: RunOptions): Promise<string> {
   });
   closeSync(errLog);
   const channel = monitor.stdio[3] as Socket;
-  channel.write(`${JSON.stringify(opts)}\n`);
+  channel.write(`${JSON.stringify({ ...opts, explain })}\n`);
   let text = '';
   channel.setEncoding('utf8');
   const report = await new Promise<MonitorReport | null>((resolve) => {
     channel.on('data', (d: string) => {
       text += d;
-      const nl = text.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(text.slice(0, nl)) as MonitorReport);
+      let nl: number;
+      while ((nl = text.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(text.slice(0, nl)) as MonitorReport;
+        text = text.slice(nl + 1);
+        if (msg.type === 'explain') process.stderr.write(`+ ${msg.line}\n`);
+        else resolve(msg);
+      }
     });
     channel.on('close', () => resolve(null));
   });
   channel.destroy();
   monitor.unref();
   if (report === null) throw new StartError('the container monitor exited before the container started (see TSRUN_ROOT/monitor.log)', 125);
-  if (report.type === 'error') throw new StartError(report.message, report.exitCode);
+  if (report.type !== 'started') throw new StartError(report.type === 'error' ? report.message : 'unexpected report from the monitor', report.type === 'error' ? report.exitCode : 125);
   return report.id;
 }

@@ -6,6 +6,7 @@
  * the exit, releases addresses and links, and honours --rm.
  */
 import { Socket } from 'node:net';
+import { explainTo } from '../network/netlink/handle';
 import { TsrunError } from '../sys/error';
 import { runMonitored, StartError, type MonitorReport, type RunOptions } from './run';
 
@@ -13,6 +14,10 @@ const channel = new Socket({ fd: 3, readable: true, writable: true });
 let reported = false;
 
 function report(msg: MonitorReport): void {
+  if (msg.type === 'explain') {
+    if (!reported) channel.write(`${JSON.stringify(msg)}\n`);
+    return;
+  }
   reported = true;
   channel.end(`${JSON.stringify(msg)}\n`);
 }
@@ -40,7 +45,9 @@ process.on('SIGINT', () => undefined);
 
 (async () => {
   try {
-    await runMonitored(await readOptions(), report);
+    const options = await readOptions();
+    if (options.explain) explainTo((line) => report({ type: 'explain', line }));
+    await runMonitored(options, report);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const exitCode = err instanceof StartError ? err.exitCode : 125;

@@ -45,6 +45,8 @@ export interface RunOptions {
   tty: boolean;
   rm: boolean;
   detach: boolean;
+  /** Print each kernel operation as an iproute2 command (the monitor sends them to the launcher). */
+  explain?: boolean;
   /** none, host, or a network's name or id. */
   net: string;
   ip?: string;
@@ -285,4 +287,8 @@ export async function runMonitored(opts: RunOptions, report: (msg: MonitorReport
   return supervise(rec, network, detachedIo(rec), false, () => report({ type: 'started', id: rec.id }));
 }
 
-export type MonitorReport = { type: 'started'; id: string } | { type: 'error'; message: string; exitCode: number };
+export type MonitorReport =
+  | { type: 'started'; id: string }
+  | { type: 'error'; message: string; exitCode: number }
+  /** An operation to show the user (--explain), sent until the container starts. */
+  | { type: 'explain'; line: string };
