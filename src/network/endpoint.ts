@@ -76,6 +76,11 @@ export function macFromIpv4(ipv4: string): string {
  */
 export function reserveEndpoint(net: NetworkRecord, req: EndpointRequest): Endpoint {
   validateRequest(net, req);
+  const holder = Object.values(net.endpoints)[0];
+  if (net.options.macvlan_mode === 'passthru' && holder) {
+    // The kernel allows one passthru macvlan per parent (a second gets EINVAL): say why instead.
+    throw new TsrunError(`network ${net.name} is a passthru macvlan, which takes the whole parent ${net.parent.name}: container ${holder.containerName} is already on it`);
+  }
   const taken = inUse(net);
   const pick = (family: 4 | 6, requested: string | undefined): string => {
     const pools = net.pools.filter((p) => Subnet.parse(p.subnet).family === family);

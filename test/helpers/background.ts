@@ -13,7 +13,7 @@ export interface Background {
  * the container is up. stop() sends SIGTERM to tsrun, which forwards it; the trap exits.
  */
 export async function runInBackground(state: StateRoot, args: string[], prelude = 'true'): Promise<Background> {
-  const p = spawn(BIN, ['run', '--rm', ...args, 'alpine', 'sh', '-c', `trap "exit 0" TERM; ${prelude}; echo ready; sleep 120 & wait`], {
+  const p = spawn(BIN, ['run', '--rm', ...args, 'alpine', 'sh', '-c', `trap "exit 0" TERM; ${prelude}; echo ready; sleep 3600 & wait`], {
     env: state.env(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,6 +5,7 @@
  * stays between namespaces the test made. remove() deletes all of it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { StateRoot } from './tsrun';
 
 let counter = 0;
 
@@ -58,4 +59,21 @@ export function hostLinks(lab: Lab): string[] {
     .map((l) => l.ifname)
     .filter((n) => !/^tsl\d+$/.test(n) || n === lab.parent)
     .sort();
+}
+
+/**
+ * A state root with the Alpine image and a lab with these gateway addresses; everything
+ * either made is removed afterwards, networks (and the links tsrun made on the lab's
+ * parent) before the lab.
+ */
+export async function withLab(gateways: string[], fn: (s: StateRoot, lab: Lab) => Promise<void> | void): Promise<void> {
+  const s = new StateRoot();
+  const lab = new Lab(gateways);
+  try {
+    s.importAlpine();
+    await fn(s, lab);
+  } finally {
+    s.remove();
+    lab.remove();
+  }
 }

@@ -71,7 +71,17 @@ export class StateRoot {
       .filter((l) => l.includes(this.dir));
   }
 
+  /** Removes every container, network and lab made under this root, then the root itself. */
   remove(): void {
+    if (isRoot && existsSync(this.dir)) {
+      const ids = this.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) this.run(['rm', '-f', ...ids]);
+      for (const line of this.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)) {
+        const name = (JSON.parse(line) as { Name: string }).Name;
+        if (name !== 'host' && name !== 'none') this.run(['network', 'rm', name]);
+      }
+      for (const m of this.run(['lab', 'status']).stdout.matchAll(/^lab "([a-z0-9]+)"/gm)) this.run(['lab', 'down', '--name', m[1]!]);
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

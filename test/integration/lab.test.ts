@@ -42,12 +42,6 @@ async function withState(fn: (s: StateRoot) => Promise<void> | void): Promise<vo
     s.importAlpine();
     await fn(s);
   } finally {
-    s.run(['rm', '-f', ...s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)]);
-    for (const l of s.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)) {
-      const name = JSON.parse(l).Name as string;
-      if (name !== 'host' && name !== 'none') s.run(['network', 'rm', name]);
-    }
-    for (const lab of s.run(['lab', 'status']).stdout.match(/^lab "([a-z0-9]+)"/gm) ?? []) s.run(['lab', 'down', '--name', lab.slice(5, -1)]);
     s.remove();
   }
 }

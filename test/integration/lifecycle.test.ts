@@ -9,40 +9,19 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, isRoot, StateRoot } from '../helpers/tsrun';
-import { hostLinks, Lab } from '../helpers/lab';
+import { hostLinks, withLab } from '../helpers/lab';
 
 test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
 });
 
-async function withState(fn: (s: StateRoot) => Promise<void>, lab?: string[]): Promise<void> {
+async function withState(fn: (s: StateRoot) => Promise<void>): Promise<void> {
   const s = new StateRoot();
   try {
     s.importAlpine();
     await fn(s);
   } finally {
-    s.run(['rm', '-f', ...s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)]);
-    void lab;
     s.remove();
-  }
-}
-
-async function withLab(gateways: string[], fn: (s: StateRoot, lab: Lab) => Promise<void>): Promise<void> {
-  const lab = new Lab(gateways);
-  try {
-    await withState(async (s) => {
-      try {
-        await fn(s, lab);
-      } finally {
-        s.run(['rm', '-f', ...s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)]);
-        for (const l of s.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)) {
-          const name = JSON.parse(l).Name as string;
-          if (name !== 'host' && name !== 'none') s.run(['network', 'rm', name]);
-        }
-      }
-    });
-  } finally {
-    lab.remove();
   }
 }
 

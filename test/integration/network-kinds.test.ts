@@ -7,7 +7,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { isRoot, StateRoot } from '../helpers/tsrun';
-import { hostLinks, Lab } from '../helpers/lab';
+import { hostLinks, withLab, type Lab } from '../helpers/lab';
 import { runInBackground } from '../helpers/background';
 
 test.beforeEach((t) => {
@@ -15,22 +15,6 @@ test.beforeEach((t) => {
 });
 
 const CONFIG = { ipvlan: 'CONFIG_IPVLAN', vlan: 'CONFIG_VLAN_8021Q', dummy: 'CONFIG_DUMMY' } as const;
-
-async function withLab(gateways: string[], fn: (s: StateRoot, lab: Lab) => Promise<void> | void): Promise<void> {
-  const s = new StateRoot();
-  const lab = new Lab(gateways);
-  try {
-    s.importAlpine();
-    await fn(s, lab);
-  } finally {
-    for (const l of s.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)) {
-      const name = JSON.parse(l).Name as string;
-      if (name !== 'host' && name !== 'none') s.run(['network', 'rm', name]);
-    }
-    lab.remove();
-    s.remove();
-  }
-}
 
 /**
  * `network create ARGS`; on a kernel without `kind`, asserts the error, that iproute2 agrees

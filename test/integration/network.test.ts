@@ -7,27 +7,12 @@ import test, { type ExecutionContext } from 'ava';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, StateRoot } from '../helpers/tsrun';
-import { hostLinks, Lab } from '../helpers/lab';
+import { hostLinks, withLab } from '../helpers/lab';
 import { runInBackground } from '../helpers/background';
 
 test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
 });
-
-/** A state root with the Alpine image, and a lab with these gateway addresses. */
-async function withLab(gateways: string[], fn: (s: StateRoot, lab: Lab) => Promise<void> | void): Promise<void> {
-  const s = new StateRoot();
-  const lab = new Lab(gateways);
-  try {
-    s.importAlpine();
-    await fn(s, lab);
-  } finally {
-    // Networks first: tsrun may have created links on the lab's parent.
-    for (const n of networkNames(s)) s.run(['network', 'rm', n]);
-    lab.remove();
-    s.remove();
-  }
-}
 
 function networkNames(s: StateRoot): string[] {
   return s.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)
@@ -235,5 +220,20 @@ test('bad input: one line, exit 1 (125 for run), and no network, link, address o
     t.deepEqual(inspect(s, 'pub_net').Containers, {});
     const netDir = join(s.dir, 'networks');
     t.is(existsSync(netDir) ? readdirSync(netDir).length : 0, 1);
+  });
+});
+
+test('a passthru macvlan network takes the whole parent: a second container is refused with the reason', async (t) => {
+  await withLab(['172.16.86.1/24'], async (s, lab) => {
+    create(t, s, ['-d', 'macvlan', '-o', 'macvlan_mode=passthru', '--subnet=172.16.86.0/24', '-o', `parent=${lab.parent}`, 'pt']);
+    const first = await runInBackground(s, ['--name', 'pt1', '--net', 'pt']);
+    try {
+      const second = s.run(['run', '--rm', '--net', 'pt', 'alpine', 'true']);
+      t.is(second.code, 125);
+      t.is(second.stderr, `tsrun: network pt is a passthru macvlan, which takes the whole parent ${lab.parent}: container pt1 is already on it\n`);
+      t.is(Object.keys(inspect(s, 'pt').Containers).length, 1);
+    } finally {
+      await first.stop();
+    }
   });
 });

@@ -69,14 +69,15 @@ export class QemuDriver implements VmDriver {
     const accel = process.env.TSRUN_VM_ACCEL === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
     const args = [
       'netns', 'exec', this.netns, 'qemu-system-x86_64',
-      '-nodefaults', '-display', 'none', '-no-reboot', '-machine', 'q35', ...accel, '-smp', '1', '-m', '1536',
+      '-nodefaults', '-display', 'none', '-no-reboot', '-machine', 'q35', ...accel, '-smp', '2', '-m', '1536',
       '-kernel', join(this.work, 'vmlinuz'), '-initrd', join(this.work, 'initrd.img'),
       '-append', `console=ttyS0 panic=-1 quiet tsrun.host=${name} tsrun.agent=${join(REPO, 'test/vm/qemu/agent.sh')} tsrun.modules=${join(this.work, 'modules/lib/modules')}`,
       '-serial', `file:${this.console(name)}`,
       '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
       '-virtfs', `local,path=${this.share},mount_tag=share,security_model=none`,
       '-netdev', `tap,id=n0,ifname=${tap},script=no,downscript=no`,
-      '-device', `virtio-net-pci,netdev=n0,mac=52:54:00:00:00:${(i + 1).toString(16).padStart(2, '0')}`,
+      // romfile= : no PXE option ROM, so qemu needs no ipxe firmware package.
+      '-device', `virtio-net-pci,netdev=n0,romfile=,mac=52:54:00:00:00:${(i + 1).toString(16).padStart(2, '0')}`,
     ];
     const p = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr?.on('data', () => undefined);
