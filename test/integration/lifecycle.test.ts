@@ -133,10 +133,8 @@ test('logs of a detached container: streams kept apart, --tail, -f until it ends
 test('stop: a container that handles SIGTERM ends with its own code; kill -s sends the signal given', async (t) => {
   await withState(async (s) => {
     detached(t, s, ['--name', 'polite', 'alpine', 'sh', '-c', 'trap "exit 3" TERM; sleep 300 & wait']);
-    const t0 = Date.now();
     t.is(s.run(['stop', 'polite']).code, 0);
-    t.true(Date.now() - t0 < 5000, 'no grace period needed');
-    t.is(inspect(s, 'polite').State.ExitCode, 3);
+    t.is(inspect(s, 'polite').State.ExitCode, 3, 'its own code: SIGTERM did it, not the SIGKILL after the grace period (137)');
     detached(t, s, ['--name', 'usr1', 'alpine', 'sh', '-c', 'trap "exit 10" USR1; sleep 300 & wait']);
     t.is(s.run(['kill', '-s', 'USR1', 'usr1']).stdout, 'usr1\n');
     t.is(s.run(['wait', 'usr1']).stdout, '10\n');
@@ -263,13 +261,12 @@ test('kill -9 of rm -f after the kill, and of exec after its process started, le
   });
 });
 
-test('SIGTERM to a detached launcher is not needed: run -d returns as soon as the command runs', async (t) => {
+test('run -d returns once the command runs, and the container keeps running without it', async (t) => {
   await withState(async (s) => {
-    const t0 = Date.now();
-    const p = spawn(BIN, ['run', '-d', 'alpine', 'sleep', '300'], { env: s.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(BIN, ['run', '-d', '--name', 'bg', 'alpine', 'sleep', '300'], { env: s.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     const code = await new Promise((resolve) => p.on('close', resolve));
     t.is(code, 0);
-    t.true(Date.now() - t0 < 20_000);
-    t.is(s.run(['ps', '-q']).stdout.split('\n').filter(Boolean).length, 1);
+    t.like(inspect(s, 'bg').State, { Status: 'running', Running: true });
+    t.regex(s.run(['ps']).stdout, /Up .* +bg\n?$/);
   });
 });
