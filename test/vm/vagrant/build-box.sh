@@ -11,8 +11,8 @@ set -euo pipefail
 
 out=$1
 node_bin=$2
-key=$(ls /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub 2>/dev/null | head -n 1)
-[ -n "$key" ] || { echo "build-box: Vagrant's insecure public key not found (is vagrant installed?)" >&2; exit 1; }
+insecure_key=$(ls /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub 2>/dev/null | head -n 1)
+[ -n "$insecure_key" ] || { echo "build-box: Vagrant's insecure public key not found (is vagrant installed?)" >&2; exit 1; }
 
 mkdir -p "$out"
 tmp=$(mktemp -d "$out/build.XXXXXX")
@@ -20,8 +20,8 @@ trap 'rm -rf "$tmp"' EXIT
 root=$tmp/rootfs
 
 # The Debian kernel has virtio and ext4 as modules. MODULES=list keeps the initrd to the
-# few the root disk needs (the default, "most", makes it ten times bigger and slower to
-# unpack under emulation); udev in the initrd loads them by modalias. The hook is written
+# few the root disk needs (the default, "most", makes it several times bigger and slower
+# to unpack under emulation); udev in the initrd loads them by modalias. The hook is written
 # before the kernel is installed so the one initrd built at install time is the small one.
 initramfs_hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/etc/initramfs-tools/hooks"
 echo MODULES=list > "$1/etc/initramfs-tools/conf.d/tsrun-box"
@@ -44,7 +44,7 @@ printf '/dev/vda\t/\text4\tdefaults\t0\t1\n' > "$root/etc/fstab"
 
 useradd --root "$root" --create-home --shell /bin/bash vagrant
 install -d -m 700 "$root/home/vagrant/.ssh"
-install -m 600 "$key" "$root/home/vagrant/.ssh/authorized_keys"
+install -m 600 "$insecure_key" "$root/home/vagrant/.ssh/authorized_keys"
 chroot "$root" chown -R vagrant:vagrant /home/vagrant/.ssh
 echo 'vagrant ALL=(ALL) NOPASSWD:ALL' > "$root/etc/sudoers.d/vagrant"
 chmod 440 "$root/etc/sudoers.d/vagrant"

@@ -20,8 +20,8 @@ mkdir -p "$state"/{etc,lib,cache,log/qemu,run/libvirt,ns}
 cp -a /etc/libvirt/. "$state/etc/"
 # The packaged "default" NAT network must not start; vagrant-libvirt makes its own.
 rm -f "$state"/etc/qemu/networks/autostart/*.xml "$state/etc/qemu/networks/default.xml"
-# Root-owned qemu without sVirt and without cgroups: the daemons run inside a container
-# that offers neither AppArmor nor a writable cgroup tree.
+# qemu as root without sVirt labels (no AppArmor here) and without cgroups, so that libvirt
+# leaves the host's cgroup tree alone.
 cat >> "$state/etc/qemu.conf" <<'CONF'
 user = "root"
 group = "root"
@@ -57,5 +57,5 @@ for _ in $(seq 100); do
   if in_ns virsh --quiet --connect qemu:///system version >/dev/null 2>&1; then exit 0; fi
   sleep 0.2
 done
-echo "libvirt-up: libvirtd did not answer within 20 s; its log: $state/log" >&2
+echo "libvirt-up: libvirtd did not answer within 20 s" >&2
 exit 1
