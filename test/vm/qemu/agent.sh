@@ -5,6 +5,10 @@
 host=$1
 dir=/vmshare/$host
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TSRUN_ROOT=/var/lib/tsrun
+# /tmp is part of the overlay root, and an overlay upper dir (every container's) cannot live
+# on an overlay: scratch files, the tests' state roots among them, go to a tmpfs instead.
+export TMPDIR=/run/tmp
+mkdir -p "$TMPDIR"
 ip link set lo up
 ln -sf /proc/mounts /etc/mtab
 echo "$host" > /etc/hostname
