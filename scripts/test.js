@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The whole test suite, as README.md and .ci/run run it: the ava tests (unit and root
-// integration), then the VM scenarios on the direct-qemu driver (test/vm). Every stage
-// prints TAP; this script shows it, counts it and ends with the plain summary line
-// "N passed, N failed".
+// integration), then the VM scenarios (test/vm): all of them on the direct-qemu driver,
+// and the macvlan and 802.1Q ones again on hosts the repository's Vagrantfile boots, so
+// the lab users' Vagrantfile is tested too. Every stage prints TAP; this script shows it,
+// counts it and ends with the plain summary line "N passed, N failed".
 //
 //   node scripts/test.js            everything
 //   node scripts/test.js --no-vm    the ava tests only
@@ -16,6 +17,7 @@ const vm = join(root, 'dist', 'test', 'vm', 'run.js');
 const stages = [
   { name: 'ava', args: [ava, '--tap'] },
   { name: 'vm/qemu', args: [vm, '--driver', 'qemu'] },
+  { name: 'vm/vagrant', args: [vm, '--driver', 'vagrant', '--only', 'macvlan bridge across hosts', '--only', '802.1Q: same VLAN'] },
 ];
 const selected = process.argv.includes('--no-vm') ? stages.slice(0, 1) : stages;
 

@@ -3,12 +3,9 @@
  * with vagrant-libvirt on a private libvirtd, so CI exercises the same Vagrantfile lab
  * users run on VirtualBox or libvirt.
  *
- * Debian packages it needs (CI installs them as root, with
- * `apt-get install -y --no-install-recommends`; on a machine that runs systemd, forbid
- * starting services during the install so libvirt's default network never comes up):
- *   vagrant vagrant-libvirt libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
- *   qemu-system-x86 qemu-utils mmdebstrap e2fsprogs rsync openssh-client dnsmasq-base
- *   iptables util-linux iproute2
+ * The Debian packages it needs are listed in test/vm/vagrant/packages (.ci/run installs
+ * them with `apt-get install -y --no-install-recommends`). It never uses the machine's own
+ * libvirtd, if one runs: its libvirtd is private (below).
  *
  * What it does, all under WORKDIR/vagrant/:
  *   home/     VAGRANT_HOME (the host's ~/.vagrant.d stays untouched), holding the box
@@ -157,7 +154,7 @@ export class VagrantDriver implements VmDriver {
   private checkTools(): void {
     const missing = TOOLS.filter((tool) => !onPath(tool));
     if (missing.length > 0) {
-      throw new Error(`the Vagrant VM driver needs ${missing.join(', ')}: see the package list at the top of test/vm/drivers/vagrant.ts`);
+      throw new Error(`the Vagrant VM driver needs ${missing.join(', ')}: install them with: apt-get install -y --no-install-recommends $(cat test/vm/vagrant/packages)`);
     }
   }
 
@@ -242,7 +239,7 @@ export class VagrantDriver implements VmDriver {
       nic: nic.out.trim(),
       tsrun: '/tsrun/bin/tsrun',
       repo: '/tsrun',
-      alpineTarball: '/tsrun-images/alpine-minirootfs-3.20.3-x86_64.tar.gz',
+      alpineTarball: '/shared/images/alpine-minirootfs-3.20.3-x86_64.tar.gz',
       run,
     };
   }

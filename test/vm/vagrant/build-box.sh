@@ -33,7 +33,7 @@ chmod +x "$1/etc/initramfs-tools/hooks/tsrun-box"'
 
 mmdebstrap --mode=root --variant=apt --components=main \
   --aptopt='APT::Install-Recommends "false"' \
-  --include=systemd,systemd-sysv,udev,dbus,openssh-server,sudo,iproute2,iputils-ping,util-linux,procps,rsync,libstdc++6,kmod,linux-image-amd64 \
+  --include=systemd,systemd-sysv,udev,dbus,openssh-server,sudo,iproute2,iputils-ping,util-linux,procps,tcpdump,rsync,libstdc++6,kmod,linux-image-amd64 \
   --essential-hook="$initramfs_hook" \
   bookworm "$root"
 

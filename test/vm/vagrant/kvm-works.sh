@@ -12,6 +12,6 @@ kernel=$1
 [ -c /dev/kvm ] || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-timeout 15 qemu-system-x86_64 -accel kvm -nodefaults -display none -m 256 -no-reboot \
+timeout 10 qemu-system-x86_64 -accel kvm -nodefaults -display none -m 256 -no-reboot \
   -kernel "$kernel" -append 'console=ttyS0 panic=-1' -serial "file:$log" >/dev/null 2>&1 || true
 grep -q 'Kernel panic' "$log"
