@@ -5,7 +5,7 @@
  * stays between namespaces the test made. remove() deletes all of it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { StateRoot } from './tsrun';
+import { withState, type StateRoot } from './tsrun';
 
 let counter = 0;
 
@@ -67,13 +67,10 @@ export function hostLinks(lab: Lab): string[] {
  * parent) before the lab.
  */
 export async function withLab(gateways: string[], fn: (s: StateRoot, lab: Lab) => Promise<void> | void): Promise<void> {
-  const s = new StateRoot();
   const lab = new Lab(gateways);
   try {
-    s.importAlpine();
-    await fn(s, lab);
+    await withState((s) => fn(s, lab));
   } finally {
-    s.remove();
     lab.remove();
   }
 }

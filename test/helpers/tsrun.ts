@@ -71,15 +71,18 @@ export class StateRoot {
       .filter((l) => l.includes(this.dir));
   }
 
+  /** The networks `network ls` lists, other than the built-in host and none. */
+  networkNames(): string[] {
+    return this.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)
+      .map((l) => (JSON.parse(l) as { Name: string }).Name).filter((n) => n !== 'host' && n !== 'none');
+  }
+
   /** Removes every container, network and lab made under this root, then the root itself. */
   remove(): void {
     if (isRoot && existsSync(this.dir)) {
       const ids = this.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) this.run(['rm', '-f', ...ids]);
-      for (const line of this.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)) {
-        const name = (JSON.parse(line) as { Name: string }).Name;
-        if (name !== 'host' && name !== 'none') this.run(['network', 'rm', name]);
-      }
+      for (const name of this.networkNames()) this.run(['network', 'rm', name]);
       for (const m of this.run(['lab', 'status']).stdout.matchAll(/^lab "([a-z0-9]+)"/gm)) this.run(['lab', 'down', '--name', m[1]!]);
     }
     rmSync(this.dir, { recursive: true, force: true });
@@ -87,3 +90,14 @@ export class StateRoot {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** A state root with the Alpine image for fn, removed with all it holds afterwards. */
+export async function withState(fn: (s: StateRoot) => Promise<void> | void): Promise<void> {
+  const s = new StateRoot();
+  try {
+    s.importAlpine();
+    await fn(s);
+  } finally {
+    s.remove();
+  }
+}

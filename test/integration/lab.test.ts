@@ -6,7 +6,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { isRoot, StateRoot } from '../helpers/tsrun';
+import { isRoot, withState } from '../helpers/tsrun';
 
 test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
@@ -41,16 +41,6 @@ function hostState(): Record<string, unknown> {
     routes6: routes('-6'),
     sysctls: SYSCTLS.map((k) => `${k}=${readFileSync(`/proc/sys/${k}`, 'utf8').trim()}`),
   };
-}
-
-async function withState(fn: (s: StateRoot) => Promise<void> | void): Promise<void> {
-  const s = new StateRoot();
-  try {
-    s.importAlpine();
-    await fn(s);
-  } finally {
-    s.remove();
-  }
 }
 
 function ok(t: ExecutionContext, r: { code: number; stderr: string }): void {

@@ -8,22 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN, isRoot, StateRoot } from '../helpers/tsrun';
+import { BIN, isRoot, withState, type StateRoot } from '../helpers/tsrun';
 import { hostLinks, withLab } from '../helpers/lab';
 
 test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
 });
-
-async function withState(fn: (s: StateRoot) => Promise<void>): Promise<void> {
-  const s = new StateRoot();
-  try {
-    s.importAlpine();
-    await fn(s);
-  } finally {
-    s.remove();
-  }
-}
 
 function detached(t: ExecutionContext, s: StateRoot, args: string[]): string {
   const r = s.run(['run', '-d', ...args]);

@@ -14,11 +14,6 @@ test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
 });
 
-function networkNames(s: StateRoot): string[] {
-  return s.run(['network', 'ls', '--format', 'json']).stdout.split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l).Name as string).filter((n) => n !== 'host' && n !== 'none');
-}
-
 function create(t: ExecutionContext, s: StateRoot, args: string[]): string {
   const r = s.run(['network', 'create', ...args]);
   t.is(r.code, 0, r.stderr);
@@ -156,7 +151,7 @@ test('network ls -q and --format json, inspect of labels and options, prune', as
     const n = inspect(s, 'labnet');
     t.like(n, { Name: 'labnet', Id: id, Scope: 'local', Driver: 'macvlan', Internal: false, Options: { parent: lab.parent, macvlan_mode: 'private' }, Labels: { lab: 'one' } });
     t.is(s.run(['network', 'prune', '-f']).stdout, 'Deleted Networks:\nlabnet\n');
-    t.deepEqual(networkNames(s), []);
+    t.deepEqual(s.networkNames(), []);
   });
 });
 
@@ -214,7 +209,7 @@ test('bad input: one line, exit 1 (125 for run), and no network, link, address o
     } finally {
       await holder.stop();
     }
-    t.deepEqual(networkNames(s), ['pub_net']);
+    t.deepEqual(s.networkNames(), ['pub_net']);
     t.deepEqual(hostLinks(lab), linksBefore);
     t.deepEqual(s.containerIds(), []);
     t.deepEqual(inspect(s, 'pub_net').Containers, {});

@@ -7,12 +7,11 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ALPINE_TARBALL, REPO } from '../../helpers/tsrun';
 import type { CommandResult, VmDriver, VmHost } from '../driver';
 
-const REPO = resolve(__dirname, '../../../..');
-const IMAGES = process.env.TSRUN_TEST_IMAGES ?? resolve(REPO, '..', 'shared', 'images');
 const BOOT_TIMEOUT_MS = 180_000;
 
 export class QemuDriver implements VmDriver {
@@ -90,7 +89,7 @@ export class QemuDriver implements VmDriver {
       nic: 'eth0',
       tsrun: join(REPO, 'bin/tsrun'),
       repo: REPO,
-      alpineTarball: join(IMAGES, 'alpine-minirootfs-3.20.3-x86_64.tar.gz'),
+      alpineTarball: ALPINE_TARBALL,
       run: (command, timeoutMs = 120_000) => this.exec(name, command, timeoutMs),
     };
   }

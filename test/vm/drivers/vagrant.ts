@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
+import { REPO } from '../../helpers/tsrun';
 import type { CommandResult, VmDriver, VmHost } from '../driver';
 
 const NETNS = 'tsrun-vagrant';
@@ -49,31 +50,17 @@ function shq(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The repository root: the nearest directory above this file holding the Vagrantfile. */
-function repoRoot(): string {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'Vagrantfile'))) return dir;
-  }
-  throw new Error(`no Vagrantfile in any directory above ${__dirname}`);
-}
-
 function onPath(tool: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => existsSync(path.join(dir, tool)));
 }
 
 export class VagrantDriver implements VmDriver {
   readonly name = 'vagrant';
-  private readonly repo = repoRoot();
+  private readonly repo = REPO;
   private readonly scripts = path.join(this.repo, 'test/vm/vagrant');
   private readonly base: string;
   private readonly children = new Set<ReturnType<typeof spawn>>();
   private downing: Promise<void> | undefined;
-  private readonly onSignal = (signal: NodeJS.Signals): void => {
-    void this.down().finally(() => {
-      // Re-raise with the default action unless the runner handles the signal itself.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  };
 
   constructor(options: { workDir: string }) {
     this.base = path.join(path.resolve(options.workDir), 'vagrant');
@@ -85,8 +72,6 @@ export class VagrantDriver implements VmDriver {
 
   async up(names: string[]): Promise<Record<string, VmHost>> {
     this.downing = undefined;
-    process.once('SIGINT', this.onSignal);
-    process.once('SIGTERM', this.onSignal);
     this.checkTools();
     mkdirSync(this.base, { recursive: true });
     rmSync(path.join(this.base, 'vagrant.log'), { force: true });
@@ -118,9 +103,8 @@ export class VagrantDriver implements VmDriver {
     return this.downing;
   }
 
+  /** Also what the runner calls on SIGINT and SIGTERM, with `vagrant up` perhaps still running. */
   private async teardown(): Promise<void> {
-    process.removeListener('SIGINT', this.onSignal);
-    process.removeListener('SIGTERM', this.onSignal);
     // A `vagrant up` still running holds the machines' locks: destroy would refuse.
     for (const child of this.children) child.kill('SIGKILL');
     if (existsSync(path.join(this.dir('dot'), 'machines'))) {
