@@ -39,6 +39,10 @@ function addressOf(cidr: string): string {
   return cidr ? cidr.split('/')[0]! : '';
 }
 
+function nullIfEmpty(list: string[] | undefined): string[] | null {
+  return list && list.length > 0 ? list : null;
+}
+
 export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
   const ep = c.endpoint;
   const networks: Record<string, unknown> = {};
@@ -82,7 +86,14 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
     Image: `sha256:${c.image.id}`,
     LogPath: c.logPath,
     Name: `/${c.name}`,
-    HostConfig: { NetworkMode: c.config.network, AutoRemove: c.config.autoRemove },
+    HostConfig: {
+      NetworkMode: c.config.network,
+      AutoRemove: c.config.autoRemove,
+      // Docker shows an option never given as null.
+      CapAdd: nullIfEmpty(c.config.security?.capAdd),
+      CapDrop: nullIfEmpty(c.config.security?.capDrop),
+      SecurityOpt: nullIfEmpty(c.config.security?.securityOpt),
+    },
     Config: {
       Hostname: c.config.hostname,
       Env: c.config.env,

@@ -18,6 +18,9 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('ip', { type: 'string', describe: 'IPv4 address on the network (e.g. 172.16.86.10)' })
     .option('ip6', { type: 'string', describe: 'IPv6 address on the network' })
     .option('mac-address', { type: 'string', describe: 'MAC address of a macvlan endpoint (default 02:42 + the IPv4 address)' })
+    .option('cap-add', { type: 'string', array: true, default: [], describe: 'Add a capability (NET_ADMIN, CAP_NET_RAW ..., or ALL)' })
+    .option('cap-drop', { type: 'string', array: true, default: [], describe: 'Drop a capability of the default set (or ALL)' })
+    .option('security-opt', { type: 'string', array: true, default: [], describe: 'no-new-privileges[:true|false]' })
     .strictOptions()
     .help('help')
     .version(false)
@@ -44,6 +47,9 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     ip6: a.ip6,
     macAddress: a['mac-address'],
     detach: a.detach,
+    capAdd: a['cap-add'].map(String),
+    capDrop: a['cap-drop'].map(String),
+    securityOpt: a['security-opt'].map(String),
   };
   if (a.detach) {
     const { runDetached } = await import('../runtime/detach');

@@ -4,7 +4,7 @@
  * could not); then it prints the container id and leaves the container to the monitor.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { stateRoot } from '../state/root';
@@ -13,8 +13,7 @@ import { prepare, StartError, type MonitorReport, type RunOptions } from './run'
 export async function runDetached(opts: RunOptions, explain: boolean): Promise<string> {
   // Bad input fails here, in the user's terminal, before a monitor exists.
   prepare(opts);
-  mkdirSync(stateRoot(), { recursive: true, mode: 0o700 });
-  const errLog = openSync(join(stateRoot(), 'monitor.log'), 'a', 0o600);
+  const errLog = openSync(join(stateRoot(), 'monitor.log'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const monitor = spawn(process.execPath, [join(__dirname, 'monitor.js')], {
     detached: true,
     cwd: '/',

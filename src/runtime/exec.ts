@@ -1,16 +1,21 @@
 /**
- * `tsrun exec`: a tenant process in a running container, in all of its namespaces (its pid
- * namespace included, so `ps` inside shows it), with the container's environment and
- * privileges. Without -d this process waits for it and relays its terminal and signals.
+ * `tsrun exec`: a command in a running container, in all of its namespaces (its pid namespace
+ * included, so `ps` inside shows it), with the container's environment and privileges. A
+ * worker thread (tenant.ts) spawns it from inside the container; this thread relays its stdio
+ * or pty, forwards signals and waits for it, as `run` does for its container.
  */
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { TsrunError } from '../sys/error';
-import { faultPoint } from './fault';
+import { isAlive } from '../sys/process';
+import { attach } from './attach';
 import { resolveContainer } from './lifecycle';
 import { containerEnv, parseEnv, requireRoot, validateWorkdir } from './options';
-import { spawnTenant, waitForExit } from './parent';
-import { isAlive } from '../sys/process';
 import { StartError } from './run';
-import { openPty } from './tty-relay';
+import { privilegesOf } from './security';
+import { ContainerStdio } from './stdio';
+import type { TenantReport, TenantRequest } from './tenant';
+import { relayPty } from './tty-relay';
 
 export interface ExecOptions {
   container: string;
@@ -22,7 +27,31 @@ export interface ExecOptions {
   workdir?: string;
 }
 
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+interface Tenant {
+  started: Promise<Extract<TenantReport, { type: 'started' }>>;
+  exited: Promise<number>;
+}
+
+function startTenant(req: TenantRequest): Tenant {
+  const worker = new Worker(join(__dirname, 'tenant.js'), { workerData: req, stdout: true, stderr: true });
+  let onStarted!: (r: Extract<TenantReport, { type: 'started' }>) => void;
+  let onFailed!: (e: Error) => void;
+  let onExited!: (code: number) => void;
+  const started = new Promise<Extract<TenantReport, { type: 'started' }>>((resolve, reject) => ((onStarted = resolve), (onFailed = reject)));
+  const exited = new Promise<number>((resolve) => (onExited = resolve));
+  worker.on('message', (m: TenantReport) => {
+    if (m.type === 'started') onStarted(m);
+    else if (m.type === 'error') onFailed(new StartError(m.message, m.exitCode));
+    else onExited(m.code);
+  });
+  worker.on('error', (err) => onFailed(new StartError(`exec: ${err.message}`, 125)));
+  worker.on('exit', () => {
+    // Settles whatever is still open (a no-op for what already has its answer).
+    onFailed(new StartError('exec: the tenant thread ended before the command started', 125));
+    onExited(125);
+  });
+  return { started, exited };
+}
 
 export async function execInContainer(o: ExecOptions): Promise<number> {
   requireRoot();
@@ -36,50 +65,42 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   // The container's own environment, then -e; TERM for a terminal, as Docker sets it.
   const base = rec.config.env.filter((e) => !e.startsWith('TERM='));
   const env = containerEnv([...base, ...userEnv], rec.config.hostname, o.tty);
-  const stdin = o.interactive && !o.tty && !o.detach ? 'inherit' : 'ignore';
-  const tenant = spawnTenant(rec.state.pid, stdin, o.detach ? 'ignore' : 'inherit');
-  faultPoint('exec:after-spawn');
-  const exited = waitForExit(tenant.child);
-  const onSignal = (sig: NodeJS.Signals): void => {
-    tenant.child.kill(sig);
-  };
-  for (const s of FORWARDED) process.on(s, onSignal);
+  const attached = !o.detach;
+  const stdio = ContainerStdio.open({
+    ...(o.interactive && !o.tty && attached && { input: process.stdin }),
+    ...(!o.tty && attached && { stdout: process.stdout, stderr: process.stderr }),
+  });
+  let tenant: Tenant;
+  let started: Extract<TenantReport, { type: 'started' }>;
   try {
-    tenant.send({
-      type: 'exec',
-      spec: { containerPid: rec.state.pid, argv: o.command, env, workdir: o.workdir ?? rec.config.workdir, tty: o.tty, interactive: o.interactive },
+    tenant = startTenant({
+      container: rec.state.process!,
+      argv: o.command,
+      env,
+      workdir: o.workdir ?? rec.config.workdir,
+      tty: o.tty,
+      stdio: stdio.child,
+      privileges: privilegesOf(rec.config.security),
+      wait: attached,
     });
-    let pty = null;
-    if (o.tty) {
-      const ask = await tenant.next();
-      if (ask?.type === 'error') throw new StartError(ask.message, ask.exitCode);
-      if (ask?.type !== 'need-pty') throw new StartError('the exec process ended before it asked for a terminal', 126);
-      pty = openPty(rec.state.pid, {
-        terminalInput: o.interactive && !o.detach,
-        followWindow: !o.detach,
-        output: (d) => (o.detach ? undefined : process.stdout.write(d)),
-      });
-      tenant.send({ type: 'pty', number: pty.number });
-    }
-    tenant.send({ type: 'go' });
-    const after = await tenant.next();
-    if (after?.type === 'error') {
-      pty?.stop();
-      throw new StartError(after.message, after.exitCode);
-    }
-    if (o.detach) {
-      // The process stays in the container; when this one exits, the container's PID 1 adopts it.
-      pty?.stop();
-      tenant.child.unref();
-      return 0;
-    }
-    const code = await exited;
-    if (pty) {
-      await pty.drained;
-      pty.stop();
-    }
-    return code;
-  } finally {
-    for (const s of FORWARDED) process.off(s, onSignal);
+    started = await tenant.started;
+  } catch (err) {
+    stdio.close();
+    throw err;
   }
+  stdio.start();
+  const pty = started.pty
+    ? relayPty(started.pty.master, {
+        terminalInput: o.interactive && attached,
+        followWindow: attached,
+        output: (d) => (attached ? process.stdout.write(d) : undefined),
+      })
+    : null;
+  if (!attached) {
+    // The command stays in the container without us (a pty it was given hangs up, as with Docker).
+    pty?.stop();
+    stdio.close();
+    return 0;
+  }
+  return attach({ pid: started.pid, exited: tenant.exited }, { stdio, pty }, true);
 }

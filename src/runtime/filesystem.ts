@@ -1,12 +1,16 @@
 /**
  * init's filesystem work, in its own mount namespace: the overlay root, /proc, a read-only
- * /sys, a small /dev, Docker's masked and read-only paths, the /etc files, pivot_root.
+ * /sys, a small /dev, Docker's masked and read-only paths, the /etc files, the working
+ * directory, pivot_root. Every path inside the container's root is resolved by the kernel
+ * inside that root (sys/root-dir.ts), so an image whose `etc`, `dev` or `proc` is a symlink
+ * to `../../..` or to an absolute path changes where things land inside the container,
+ * never a file of the host.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { makedev, mknod, S_IFCHR } from '../sys/file';
+import { closeSync, fstatSync } from 'node:fs';
+import { makedev, S_IFCHR } from '../sys/file';
 import { bindMount, makePrivate, mount, MNT_DETACH, MS, pivotRoot, remountReadOnly, umount } from '../sys/mount';
 import { CLONE, unshare } from '../sys/namespace';
+import { fchdir, fdPath, mknodAt, O, RootDir, symlinkAt } from '../sys/root-dir';
 import type { InitSpec } from './spec';
 
 /** Docker's masked paths: unreadable in the container (moby oci/defaults.go). */
@@ -28,82 +32,95 @@ const DEV_LINKS: Array<[string, string]> = [
   ['stderr', '/proc/self/fd/2'], ['ptmx', 'pts/ptmx'], ['core', '/proc/kcore'],
 ];
 
-function ensureDir(path: string): void {
-  mkdirSync(path, { recursive: true, mode: 0o755 });
-}
-
-/**
- * A regular file to bind-mount onto. An image's symlink here (resolv.conf -> /run/...) is
- * replaced in the upper layer: followed before pivot_root, it would resolve on the host.
- */
-function ensureFile(path: string): void {
-  let st;
+/** Mounts a filesystem on the directory `path` inside the root (made if missing). */
+function mountAt(root: RootDir, path: string, source: string, fstype: string, flags: number, data = ''): void {
+  const fd = root.mkdirAll(path);
   try {
-    st = lstatSync(path);
-  } catch {
-    st = null;
+    mount(source, fdPath(fd), fstype, flags, data, root.describe(path));
+  } finally {
+    closeSync(fd);
   }
-  if (st?.isSymbolicLink()) unlinkSync(path);
-  if (!st || st.isSymbolicLink()) writeFileSync(path, '', { mode: 0o644 });
 }
 
-function mountDev(root: string): void {
-  const dev = join(root, 'dev');
-  ensureDir(dev);
-  mount('tmpfs', dev, 'tmpfs', MS.NOSUID, 'mode=755,size=65536k');
-  for (const [name, major, minor] of DEVICES) {
-    mknod(join(dev, name), S_IFCHR | 0o666, makedev(major, minor));
-    chmodSync(join(dev, name), 0o666); // mknod's mode is cut by the umask
+function mountDev(root: RootDir): void {
+  mountAt(root, 'dev', 'tmpfs', 'tmpfs', MS.NOSUID, 'mode=755,size=65536k');
+  // The tmpfs just mounted: nothing in it comes from the image.
+  const dev = root.open('dev', O.PATH | O.DIRECTORY);
+  try {
+    for (const [name, major, minor] of DEVICES) mknodAt(dev, name, S_IFCHR | 0o666, makedev(major, minor), root.describe(`dev/${name}`));
+    for (const [name, target] of DEV_LINKS) symlinkAt(target, dev, name, root.describe(`dev/${name}`));
+  } finally {
+    closeSync(dev);
   }
-  for (const [name, target] of DEV_LINKS) symlinkSync(target, join(dev, name));
-  ensureDir(join(dev, 'pts'));
-  mount('devpts', join(dev, 'pts'), 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
-  ensureDir(join(dev, 'shm'));
-  mount('shm', join(dev, 'shm'), 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=1777,size=65536k');
-  ensureDir(join(dev, 'mqueue'));
-  mount('mqueue', join(dev, 'mqueue'), 'mqueue', MS.NOSUID | MS.NODEV | MS.NOEXEC);
+  mountAt(root, 'dev/pts', 'devpts', 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
+  mountAt(root, 'dev/shm', 'shm', 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=1777,size=65536k');
+  mountAt(root, 'dev/mqueue', 'mqueue', 'mqueue', MS.NOSUID | MS.NODEV | MS.NOEXEC);
 }
 
-function maskPaths(root: string): void {
-  for (const p of MASKED_PATHS) {
-    const target = join(root, p);
-    let st;
-    try {
-      st = lstatSync(target);
-    } catch {
-      continue; // absent on this kernel: nothing to hide
+function maskPaths(root: RootDir): void {
+  const devNull = root.open('dev/null', O.PATH);
+  try {
+    for (const p of MASKED_PATHS) {
+      const fd = root.lookup(p);
+      if (fd === undefined) continue; // absent on this kernel: nothing to hide
+      try {
+        if (fstatSync(fd).isDirectory()) mount('tmpfs', fdPath(fd), 'tmpfs', MS.RDONLY, '', root.describe(p));
+        else bindMount(fdPath(devNull), fdPath(fd), 0, { source: '/dev/null', target: root.describe(p) });
+      } finally {
+        closeSync(fd);
+      }
     }
-    if (st.isDirectory()) mount('tmpfs', target, 'tmpfs', MS.RDONLY);
-    else bindMount('/dev/null', target);
+  } finally {
+    closeSync(devNull);
   }
   for (const p of READONLY_PATHS) {
-    const target = join(root, p);
-    if (!existsSync(target)) continue;
-    bindMount(target, target, MS.REC);
-    remountReadOnly(target, MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    const fd = root.lookup(p);
+    if (fd === undefined) continue;
+    try {
+      bindMount(fdPath(fd), fdPath(fd), MS.REC, { source: root.describe(p), target: root.describe(p) });
+    } finally {
+      closeSync(fd);
+    }
+    // Looked up again: the fd above names the path under the new bind mount, not the mount itself.
+    const top = root.open(p, O.PATH);
+    try {
+      remountReadOnly(fdPath(top), MS.NOSUID | MS.NODEV | MS.NOEXEC, root.describe(p));
+    } finally {
+      closeSync(top);
+    }
   }
 }
 
-/** Everything up to and including pivot_root; afterwards / is the container's root. */
+/** Everything up to and including pivot_root; afterwards / is the container's root and the working directory is entered. */
 export function setupRootfs(spec: InitSpec): void {
   unshare(CLONE.NEWNS, 'mount namespace');
   makePrivate('/');
-  const root = spec.rootfs;
-  mount('overlay', root, 'overlay', 0, `lowerdir=${spec.lower},upperdir=${spec.upper},workdir=${spec.work}`);
-  ensureDir(join(root, 'proc'));
-  mount('proc', join(root, 'proc'), 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC);
-  ensureDir(join(root, 'sys'));
-  mount('sysfs', join(root, 'sys'), 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
-  mountDev(root);
-  maskPaths(root);
-  ensureDir(join(root, 'etc'));
-  for (const [name, source] of Object.entries(spec.etc)) {
-    const target = join(root, 'etc', name);
-    ensureFile(target);
-    bindMount(source, target);
+  mount('overlay', spec.rootfs, 'overlay', 0, `lowerdir=${spec.lower},upperdir=${spec.upper},workdir=${spec.work}`);
+  const root = RootDir.open(spec.rootfs, 'the container');
+  let workdir: number;
+  try {
+    mountAt(root, 'proc', 'proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    mountAt(root, 'sys', 'sysfs', 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    mountDev(root);
+    maskPaths(root);
+    for (const [name, source] of Object.entries(spec.etc)) {
+      const fd = root.ensureFile(`etc/${name}`);
+      try {
+        bindMount(source, fdPath(fd), 0, { source, target: root.describe(`etc/${name}`) });
+      } finally {
+        closeSync(fd);
+      }
+    }
+    workdir = root.mkdirAll(spec.workdir);
+  } finally {
+    root.close();
   }
-  process.chdir(root);
-  pivotRoot('.', '.');
-  umount('.', MNT_DETACH);
-  process.chdir('/');
+  try {
+    process.chdir(spec.rootfs);
+    pivotRoot('.', '.');
+    umount('.', MNT_DETACH);
+    fchdir(workdir, `${spec.workdir} in the container`);
+  } finally {
+    closeSync(workdir);
+  }
 }

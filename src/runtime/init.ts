@@ -2,25 +2,74 @@
  * init: the container's PID 1 until it execs the user's command. Spawned by the parent
  * right after it unshared the pid, net, uts, ipc and cgroup namespaces, it waits for its
  * spec on the sync socket (fd 3), builds the root filesystem in its own mount namespace,
- * sets the hostname, takes a pty if asked, waits for "go" (the network is ready), drops
+ * sets the hostname, leaves tsrun's session (taking the container's own pty with -t), waits
+ * for "go" (the network is ready), takes a new session keyring, drops to the container's
  * privileges and execs. Every module is loaded before pivot_root; there is no node_modules
- * inside the container.
+ * inside the container. No process of the container exists before the exec, so nothing
+ * can look at this Node process while it works; it is made non-dumpable all the same.
  */
-import { mkdirSync } from 'node:fs';
+import { openSync } from 'node:fs';
+import { limitCapabilities } from '../sys/capabilities';
 import { TsrunError } from '../sys/error';
-import { sethostname } from '../sys/exec';
-import { execCommand, runRole, takePty } from './command';
+import { dup2, execve, prepareForExec, sethostname, setsid } from '../sys/exec';
+import { joinNewSessionKeyring } from '../sys/keyring';
+import { setNoNewPrivs, setNotDumpable } from '../sys/prctl';
+import { setControllingTerminal } from '../sys/tty';
+import { execFailure, failureCode, resolveCommand } from './command';
 import { setupRootfs } from './filesystem';
-import { readParentMessage } from './sync-init';
+import type { InitSpec } from './spec';
+import { readParentMessage, sendToParent } from './sync-init';
 
-runRole(() => {
+/** A new session whose controlling terminal is the container's pty N (opened by the parent from the container's devpts). */
+function takePty(): void {
+  sendToParent({ type: 'need-pty' });
+  const msg = readParentMessage();
+  if (msg.type !== 'pty') throw new TsrunError(`expected a pty from the parent, got ${msg.type}`);
+  setsid();
+  const fd = openSync(`/dev/pts/${msg.number}`, 'r+');
+  setControllingTerminal(fd);
+  for (const target of [0, 1, 2]) dup2(fd, target);
+}
+
+function run(): never {
+  setNotDumpable();
+  // Device nodes and directories get exactly the modes asked for; the command gets Docker's 022.
+  process.umask(0);
   const first = readParentMessage();
   if (first.type !== 'spec') throw new TsrunError(`init: expected the container spec, got ${first.type}`);
-  const spec = first.spec;
+  const spec: InitSpec = first.spec;
   setupRootfs(spec);
   sethostname(spec.hostname);
-  mkdirSync(spec.workdir, { recursive: true, mode: 0o755 });
-  process.chdir(spec.workdir);
-  if (spec.tty) takePty();
-  return execCommand(spec.argv, spec.env);
-});
+  if (spec.tty) {
+    takePty();
+  } else {
+    // No controlling terminal: the invoker's stays out of reach (TIOCSTI, /dev/tty).
+    setsid();
+    if (!spec.interactive) dup2(openSync('/dev/null', 'r'), 0);
+  }
+  const path = resolveCommand(spec.argv[0]!, spec.env);
+  const go = readParentMessage();
+  if (go.type !== 'go') throw new TsrunError(`expected go, got ${go.type}`);
+  joinNewSessionKeyring();
+  limitCapabilities(spec.privileges.capabilities);
+  if (spec.privileges.noNewPrivileges) setNoNewPrivs();
+  process.umask(0o022);
+  prepareForExec();
+  try {
+    return execve(path, spec.argv, spec.env);
+  } catch (err) {
+    throw execFailure(spec.argv[0]!, err);
+  }
+}
+
+try {
+  run();
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  try {
+    sendToParent({ type: 'error', message, exitCode: failureCode(err) });
+  } catch {
+    // the parent is gone; nobody is left to tell
+  }
+  process.exit(failureCode(err));
+}

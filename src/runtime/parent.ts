@@ -1,7 +1,8 @@
 /**
- * The parent: the `tsrun run` process. It unshares the container's namespaces on its main
- * thread, spawns init into them (the child lands in the new pid namespace as PID 1), returns
- * to its own namespaces at once, and drives init over the sync socket.
+ * The parent: the `tsrun run` process (or the monitor of `run -d`). It unshares the
+ * container's namespaces on its main thread, spawns init into them (the child lands in the
+ * new pid namespace as PID 1), returns to its own namespaces at once, and drives init over
+ * the sync socket.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import type { Socket } from 'node:net';
 import { TsrunError } from '../sys/error';
 import { CLONE, NamespaceSet, unshare, type NsKind } from '../sys/namespace';
 import type { InitMessage, ParentMessage } from './spec';
+import type { ChildStdio } from './stdio';
 
 const SAVED: NsKind[] = ['net', 'uts', 'ipc', 'pid_for_children', 'cgroup'];
 
@@ -21,21 +23,24 @@ export interface InitProcess {
   next(): Promise<InitMessage | null>;
 }
 
-type Stdio = 'inherit' | 'ignore' | 'pipe';
-
 /**
- * Runs `enter` (which moves this thread into other namespaces), spawns a role of tsrun's
- * (init or tenant) there with the sync socket on fd 3, and returns this thread to its own
- * namespaces before returning, whatever happened.
+ * Unshares the container's namespaces, runs `inNamespace` while still inside them (the place
+ * to open netlink handles of the new netns), spawns init (which lands in the new pid
+ * namespace as its PID 1) with the sync socket on fd 3, and returns this thread to its own
+ * namespaces before returning, whatever happened. init's fds 0-2 are the container's pipes,
+ * or /dev/null where it opens its own later (with -t, or a stdin without -i).
  */
-function spawnRole(script: string, enter: () => void, stdin: Stdio, output: Stdio): InitProcess {
+export function spawnInit(opts: { newNet: boolean; stdio: ChildStdio; inNamespace: () => void }): InitProcess {
+  const flags = CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP | (opts.newNet ? CLONE.NEWNET : 0);
   const home = NamespaceSet.ofThisThread(SAVED);
+  const fd = (n: number | null): number | 'ignore' => n ?? 'ignore';
   let child: ChildProcess;
   try {
-    enter();
+    unshare(flags, 'container namespaces');
+    opts.inNamespace();
     try {
-      child = spawn(process.execPath, [join(__dirname, script)], {
-        stdio: [stdin, output, output, 'pipe'],
+      child = spawn(process.execPath, [join(__dirname, 'init.js')], {
+        stdio: [fd(opts.stdio.stdin), fd(opts.stdio.stdout), fd(opts.stdio.stderr), 'pipe'],
         env: { PATH: process.env.PATH ?? '' },
       });
     } finally {
@@ -46,36 +51,8 @@ function spawnRole(script: string, enter: () => void, stdin: Stdio, output: Stdi
   } finally {
     home.close();
   }
-  if (child.pid === undefined) throw new TsrunError(`spawn ${script}: the process did not start`);
+  if (child.pid === undefined) throw new TsrunError('spawn init: the process did not start');
   return initProcess(child, child.pid);
-}
-
-/**
- * init: unshares the container's namespaces, runs `inNamespace` while still inside them
- * (the place to open netlink handles of the new netns) and spawns init, which lands in the
- * new pid namespace as its PID 1.
- */
-export function spawnInit(opts: { newNet: boolean; stdin: Stdio; output: Exclude<Stdio, 'ignore'>; inNamespace: () => void }): InitProcess {
-  const flags = CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP | (opts.newNet ? CLONE.NEWNET : 0);
-  return spawnRole(
-    'init.js',
-    () => {
-      unshare(flags, 'container namespaces');
-      opts.inNamespace();
-    },
-    opts.stdin,
-    opts.output,
-  );
-}
-
-/** The tenant of `tsrun exec`: spawned inside the namespaces of the container's PID 1. */
-export function spawnTenant(containerPid: number, stdin: Stdio, output: Stdio): InitProcess {
-  const ns = NamespaceSet.open(`/proc/${containerPid}/ns`, ['net', 'uts', 'ipc', 'cgroup', 'pid'], `container process ${containerPid}`);
-  try {
-    return spawnRole('tenant.js', () => ns.enter(), stdin, output);
-  } finally {
-    ns.close();
-  }
 }
 
 function initProcess(child: ChildProcess, pid: number): InitProcess {

@@ -6,12 +6,10 @@
  * of containers that are gone are removed. Links and mounts need no sweep: they live in the
  * container's namespaces and vanish with its last process.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync } from 'node:fs';
 import { releaseEndpointOf } from '../network/endpoint';
-import { containerDir, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
+import { containerDir, containerDirs, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
 import { listNetworks } from '../state/networks';
-import { paths } from '../state/root';
 import { isAlive } from '../sys/process';
 import { refreshNetworkHosts } from './hosts';
 
@@ -43,11 +41,9 @@ function settle(rec: ContainerRecord): void {
 
 /** Call under the lock. Returns the container records as they now stand. */
 export function reconcile(): ContainerRecord[] {
-  if (existsSync(paths.containers())) {
-    // Created under the lock together with its record: a directory without one is a run killed in between.
-    for (const id of readdirSync(paths.containers())) {
-      if (!existsSync(containerDir.record(id))) rmSync(join(paths.containers(), id), { recursive: true, force: true });
-    }
+  // Created under the lock together with its record: a directory without one is a run killed in between.
+  for (const id of containerDirs()) {
+    if (!lstatSync(containerDir.record(id), { throwIfNoEntry: false })) removeContainerRecord(id);
   }
   for (const rec of listContainers()) {
     if (rec.state.status !== 'exited' && !isAlive(rec.state.monitor)) settle(rec);

@@ -5,10 +5,9 @@
  * addresses. A failure before the command runs kills init and removes everything the run
  * created.
  */
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
-import type { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { imageRootfs, requireImage } from '../image/store';
 import { newId, shortId } from '../state/id';
 import { withLock } from '../state/lock';
@@ -23,16 +22,21 @@ import {
 } from '../state/containers';
 import { TsrunError } from '../sys/error';
 import { identify } from '../sys/process';
+import { RootDir } from '../sys/root-dir';
+import { openPtyMaster } from '../sys/tty';
+import { attach, onSignals } from './attach';
 import { ContainerNetwork } from './container-network';
 import { hostHostsFile, hostsFile, resolvConf } from './etc-files';
 import { faultPoint } from './fault';
 import { networkHostsFile } from './hosts';
-import { LogWriter } from './logs';
+import { LogWriter, type Stream } from './logs';
 import { generateName } from './names';
 import { containerEnv, parseEnv, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
 import { spawnInit, waitForExit, type InitProcess } from './parent';
+import { privilegesOf, securityConfig } from './security';
 import type { InitSpec } from './spec';
-import { openPty, type PtyRelay } from './tty-relay';
+import { ContainerStdio, type StdioPlan } from './stdio';
+import { relayPty, type PtyEnds, type PtyRelay } from './tty-relay';
 
 export interface RunOptions {
   image: string;
@@ -52,10 +56,12 @@ export interface RunOptions {
   ip?: string;
   ip6?: string;
   macAddress?: string;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /** A failure to start, with the exit code Docker gives it (125, or 126/127 from exec). */
 export class StartError extends TsrunError {
@@ -72,6 +78,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
   if (opts.hostname !== undefined) validateHostname(opts.hostname);
   const workdir = validateWorkdir(opts.workdir ?? '/');
   const userEnv = parseEnv(opts.env);
+  const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt);
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -89,6 +96,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
       interactive: opts.interactive,
       network: network.network?.name ?? network.mode,
       autoRemove: opts.rm,
+      security,
     },
     state: { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: opts.detach ? containerDir.log(id) : '',
@@ -117,6 +125,8 @@ function initSpec(rec: ContainerRecord): InitSpec {
     env: rec.config.env,
     workdir: rec.config.workdir,
     tty: rec.config.tty,
+    interactive: rec.config.interactive,
+    privileges: privilegesOf(rec.config.security),
     etc: {
       hosts: containerDir.file(rec.id, 'hosts'),
       hostname: containerDir.file(rec.id, 'hostname'),
@@ -126,24 +136,21 @@ function initSpec(rec: ContainerRecord): InitSpec {
 }
 
 /**
- * Where the container's stdio goes: this process's own (foreground), or the container's
- * log (detached, in the monitor).
+ * Where the container's stdio goes: this process's own stdout, stderr and (with -i) stdin
+ * (foreground), or the container's log (detached, in the monitor).
  */
 interface Io {
-  stdin: 'inherit' | 'ignore' | 'pipe';
-  output: 'inherit' | 'pipe';
-  pty(pid: number): PtyRelay;
-  /** Connects piped output once init runs. */
-  attach(child: ChildProcess): void;
+  stdio: StdioPlan;
+  pty: PtyEnds;
+  /** Called once the container's output is all copied. */
   close(): void;
 }
 
 function foregroundIo(rec: ContainerRecord): Io {
+  const { interactive, tty } = rec.config;
   return {
-    stdin: rec.config.interactive && !rec.config.tty ? 'inherit' : 'ignore',
-    output: 'inherit',
-    pty: (pid) => openPty(pid, { terminalInput: rec.config.interactive, followWindow: true, output: (d) => process.stdout.write(d) }),
-    attach: () => undefined,
+    stdio: tty ? {} : { ...(interactive && { input: process.stdin }), stdout: process.stdout, stderr: process.stderr },
+    pty: { terminalInput: interactive, followWindow: true, output: (d) => process.stdout.write(d) },
     close: () => undefined,
   };
 }
@@ -151,16 +158,18 @@ function foregroundIo(rec: ContainerRecord): Io {
 function detachedIo(rec: ContainerRecord): Io {
   // Opened on first use: the container's directory does not exist before it is recorded.
   let writer: LogWriter | undefined;
-  const log = { write: (s: 'stdout' | 'stderr', d: Buffer): void => (writer ??= new LogWriter(rec.logPath)).write(s, d) };
+  const log = (s: Stream): Writable =>
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        (writer ??= new LogWriter(rec.logPath)).write(s, chunk);
+        done();
+      },
+    });
+  const { interactive, tty } = rec.config;
   return {
     // -i without -t keeps a stdin pipe open, so a shell waits as it does under Docker.
-    stdin: rec.config.interactive && !rec.config.tty ? 'pipe' : 'ignore',
-    output: 'pipe',
-    pty: (pid) => openPty(pid, { terminalInput: false, followWindow: false, output: (d) => log.write('stdout', d) }),
-    attach: (child) => {
-      (child.stdout as Readable | null)?.on('data', (d: Buffer) => log.write('stdout', d));
-      (child.stderr as Readable | null)?.on('data', (d: Buffer) => log.write('stderr', d));
-    },
+    stdio: tty ? {} : { ...(interactive && { input: 'hold' as const }), stdout: log('stdout'), stderr: log('stderr') },
+    pty: { terminalInput: false, followWindow: false, output: (d) => (writer ??= new LogWriter(rec.logPath)).write('stdout', d) },
     close: () => writer?.close(),
   };
 }
@@ -173,8 +182,17 @@ async function start(rec: ContainerRecord, init: InitProcess, io: Io): Promise<P
     const ask = await init.next();
     if (ask?.type === 'error') throw new StartError(ask.message, ask.exitCode);
     if (ask?.type !== 'need-pty') throw new StartError('init exited before it asked for a terminal', 125);
-    pty = io.pty(init.pid);
-    init.send({ type: 'pty', number: pty.number });
+    // init has pivoted into the container's root and no process of the container runs yet:
+    // the pty comes from the container's own devpts, found from inside that root.
+    const root = RootDir.open(`/proc/${init.pid}/root`, 'the container');
+    let opened;
+    try {
+      opened = openPtyMaster(root);
+    } finally {
+      root.close();
+    }
+    pty = relayPty(opened.master, io.pty);
+    init.send({ type: 'pty', number: opened.number });
   }
   init.send({ type: 'go' });
   const after = await init.next();
@@ -199,18 +217,15 @@ async function supervise(
 ): Promise<number> {
   let init: InitProcess | undefined;
   let recorded = false;
-  let started = false;
-  // Signals are forwarded once the command runs; before that they abort the start.
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (started) init?.child.kill(sig);
-    else init?.child.kill('SIGKILL');
-  };
-  if (forwardSignals) for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
+  const stdio = ContainerStdio.open(io.stdio);
+  // Before the command runs, a signal aborts the start; afterwards attach() forwards them.
+  const offAbort = forwardSignals ? onSignals(() => init?.child.kill('SIGKILL')) : () => undefined;
   try {
     // init's Node start-up is the longest step: begin it first, and record the container,
     // reserve its addresses, write its files and plug its network while init boots. init
     // waits for its spec before it acts.
-    init = spawnInit({ newNet: network.ownNamespace, stdin: io.stdin, output: io.output, inNamespace: () => network.inNamespace() });
+    init = spawnInit({ newNet: network.ownNamespace, stdio: stdio.child, inNamespace: () => network.inNamespace() });
+    stdio.start();
     const pid = init.pid;
     withLock(() => {
       const taken = new Set(listContainers().map((c) => c.name));
@@ -225,7 +240,6 @@ async function supervise(
       network.connect(rec, pid);
     });
     network.close();
-    io.attach(init.child);
     faultPoint('run:after-plug');
     const exited = waitForExit(init.child);
     const pty = await Promise.race([
@@ -234,21 +248,18 @@ async function supervise(
         throw new StartError(`the container's init exited with code ${code} before the command started`, 125);
       }),
     ]);
-    started = true;
     rec.state = { ...rec.state, status: 'running', pid, process: identify(pid), startedAt: new Date().toISOString() };
     withLock(() => writeContainerRecord(rec));
+    offAbort();
     onStarted();
     faultPoint('run:after-start');
-    const code = await exited;
-    if (pty) {
-      await pty.drained;
-      pty.stop();
-    }
+    const code = await attach({ pid, exited }, { stdio, pty }, forwardSignals);
     io.close();
     finish(rec, network, code);
     return code;
   } catch (err) {
     network.close();
+    stdio.close();
     if (init && init.child.exitCode === null && init.child.signalCode === null) {
       init.child.kill('SIGKILL');
       await waitForExit(init.child);
@@ -261,7 +272,7 @@ async function supervise(
     }
     throw err;
   } finally {
-    if (forwardSignals) for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
+    offAbort();
   }
 }
 

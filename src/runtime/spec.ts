@@ -1,4 +1,12 @@
 /** What the parent tells init over the sync socket, and the messages they exchange. */
+import type { CapName } from '../sys/capabilities';
+
+/** What the container's processes may do: the same for init's command and for what `exec` starts. */
+export interface Privileges {
+  capabilities: CapName[];
+  noNewPrivileges: boolean;
+}
+
 export interface InitSpec {
   id: string;
   /** Overlay layers and the mount point that becomes the container's /. */
@@ -11,29 +19,20 @@ export interface InitSpec {
   env: string[];
   workdir: string;
   tty: boolean;
+  /** Without -i the command's stdin is the container's own /dev/null; with it, the pipe init was given. */
+  interactive: boolean;
+  privileges: Privileges;
   /** Files bind-mounted over /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etc: { hosts: string; hostname: string; 'resolv.conf': string };
 }
 
-/** What `tsrun exec` tells its tenant. */
-export interface TenantSpec {
-  /** The container's PID 1 as the host sees it: its mount namespace is joined. */
-  containerPid: number;
-  argv: string[];
-  env: string[];
-  workdir: string;
-  tty: boolean;
-  interactive: boolean;
-}
-
-/** parent -> init or tenant */
+/** parent -> init */
 export type ParentMessage =
   | { type: 'spec'; spec: InitSpec }
-  | { type: 'exec'; spec: TenantSpec }
   | { type: 'pty'; number: number }
   | { type: 'go' };
 
-/** init or tenant -> parent. A successful execve closes the socket instead of answering. */
+/** init -> parent. A successful execve closes the socket instead of answering. */
 export type InitMessage = { type: 'need-pty' } | { type: 'error'; message: string; exitCode: number };
 
 /** The fd of the sync socket in init (stdio index 3). */

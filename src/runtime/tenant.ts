@@ -1,31 +1,132 @@
 /**
- * The tenant: a process `tsrun exec` starts in a running container (youki's name for it).
- * The parent spawned it inside the container's pid, net, uts, ipc and cgroup namespaces;
- * with its modules loaded, it joins the container's mount namespace (which moves it to the
- * container's root), enters the working directory, takes a pty if asked, and execs the
- * command with the container's privileges.
+ * The tenant: a worker thread of `tsrun exec` (youki's name for the role) that starts the
+ * command inside a running container. Namespaces, the root directory (after unshare
+ * CLONE_FS), capabilities, no_new_privs and the session keyring are all per thread, and
+ * posix_spawn copies the calling thread: so this thread joins every namespace of the
+ * container, resolves the working directory, the command and the pty from inside the
+ * container's root, takes the container's privileges and spawns the command straight into
+ * it. No Node process of tsrun ever enters the container; the process is non-dumpable while
+ * the spawned child is still a copy of it, so the container cannot open its /proc/PID/exe,
+ * fd or mem in that instant. The thread then waits for the command and reports its end.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { limitCapabilities } from '../sys/capabilities';
 import { TsrunError } from '../sys/error';
-import { CLONE, setns, unshare } from '../sys/namespace';
-import { closeStdin, execCommand, runRole, takePty } from './command';
-import { readParentMessage } from './sync-init';
+import { makedev } from '../sys/file';
+import { joinNewSessionKeyring } from '../sys/keyring';
+import { CLONE, NamespaceSet, unshare } from '../sys/namespace';
+import { setNoNewPrivs, setNotDumpable } from '../sys/prctl';
+import { isAlive, type ProcessIdentity } from '../sys/process';
+import { fchdir, O, RootDir } from '../sys/root-dir';
+import { posixSpawn, type ChildFd } from '../sys/spawn';
+import { openPtyMaster } from '../sys/tty';
+import { waitExit } from '../sys/wait';
+import { execFailure, failureCode, resolveCommand } from './command';
+import { faultPoint } from './fault';
+import type { ChildStdio } from './stdio';
+import type { Privileges } from './spec';
 
-runRole(() => {
-  const first = readParentMessage();
-  if (first.type !== 'exec') throw new TsrunError(`tenant: expected an exec spec, got ${first.type}`);
-  const spec = first.spec;
-  const mnt = openSync(`/proc/${spec.containerPid}/ns/mnt`, 'r');
-  // setns into a mount namespace needs a private fs_struct (root and cwd) first.
-  unshare(CLONE.FS, 'fs attributes');
-  setns(mnt, 'mnt', `container process ${spec.containerPid}`);
-  closeSync(mnt);
-  try {
-    process.chdir(spec.workdir);
-  } catch {
-    throw new TsrunError(`exec: working directory ${spec.workdir} does not exist in the container`);
+export interface TenantRequest {
+  /** The container's PID 1: its namespaces are joined. */
+  container: ProcessIdentity;
+  argv: string[];
+  env: string[];
+  workdir: string;
+  tty: boolean;
+  /** Pipes of `tsrun exec` for fds 0-2; null: the container's own /dev/null. */
+  stdio: ChildStdio;
+  privileges: Privileges;
+  /** Wait for the command and report its exit (not with -d). */
+  wait: boolean;
+}
+
+export type TenantReport =
+  | { type: 'started'; pid: number; pty: { master: number; number: number } | null }
+  | { type: 'error'; message: string; exitCode: number }
+  | { type: 'exited'; code: number };
+
+const NULL_DEVICE = makedev(1, 3);
+
+/** The container's /dev/null, checked to be the null device (a FIFO there must not block us). */
+function openDevNull(root: RootDir): number {
+  const fd = root.open('dev/null', O.RDWR | O.NONBLOCK | O.NOFOLLOW);
+  const st = fstatSync(fd);
+  if (!st.isCharacterDevice() || st.rdev !== NULL_DEVICE) {
+    closeSync(fd);
+    throw new TsrunError(`${root.describe('dev/null')} is not the null device (1:3): the container replaced it`);
   }
-  if (spec.tty) takePty();
-  else if (!spec.interactive) closeStdin();
-  return execCommand(spec.argv, spec.env);
-});
+  return fd;
+}
+
+function joinContainer(container: ProcessIdentity): void {
+  const ns = NamespaceSet.open(`/proc/${container.pid}/ns`, ['net', 'uts', 'ipc', 'cgroup', 'pid', 'mnt'], `container process ${container.pid}`);
+  try {
+    // The fds name the namespaces of whatever has the pid now: make sure it is still the container.
+    if (!isAlive(container)) throw new TsrunError(`the container's process ${container.pid} is gone: the container is not running`);
+    // setns into a mount namespace needs a root and working directory of this thread's own.
+    unshare(CLONE.FS, 'fs attributes');
+    ns.enter();
+  } finally {
+    ns.close();
+  }
+}
+
+function start(req: TenantRequest): { pid: number; pty: { master: number; number: number } | null } {
+  joinContainer(req.container);
+  const root = RootDir.open('/', 'the container');
+  const opened: number[] = [];
+  let pty: { master: number; number: number } | null = null;
+  try {
+    let workdir: number;
+    try {
+      workdir = root.open(req.workdir, O.PATH | O.DIRECTORY);
+    } catch (err) {
+      throw new TsrunError(`exec: working directory ${req.workdir} does not exist in the container (${(err as Error).message})`);
+    }
+    opened.push(workdir);
+    fchdir(workdir, `${req.workdir} in the container`);
+    const path = resolveCommand(req.argv[0]!, req.env);
+    let stdio: [ChildFd, ChildFd, ChildFd];
+    if (req.tty) {
+      pty = openPtyMaster(root);
+      // Opened by the child after setsid: the pty becomes its controlling terminal.
+      stdio = [{ open: `/dev/pts/${pty.number}`, flags: O.RDWR }, { fd: 0 }, { fd: 0 }];
+    } else {
+      const own = (fd: number | null): ChildFd => {
+        if (fd !== null) return { fd };
+        const devNull = openDevNull(root);
+        opened.push(devNull);
+        return { fd: devNull };
+      };
+      stdio = [own(req.stdio.stdin), own(req.stdio.stdout), own(req.stdio.stderr)];
+    }
+    joinNewSessionKeyring();
+    limitCapabilities(req.privileges.capabilities);
+    if (req.privileges.noNewPrivileges) setNoNewPrivs();
+    setNotDumpable();
+    faultPoint('exec:before-spawn');
+    try {
+      return { pid: posixSpawn({ path, argv: req.argv, env: req.env, stdio }), pty };
+    } catch (err) {
+      throw execFailure(req.argv[0]!, err);
+    }
+  } catch (err) {
+    if (pty) closeSync(pty.master);
+    throw err;
+  } finally {
+    for (const fd of opened) closeSync(fd);
+    root.close();
+  }
+}
+
+const port = parentPort!;
+const req = workerData as TenantRequest;
+let started: ReturnType<typeof start> | undefined;
+try {
+  started = start(req);
+  port.postMessage({ type: 'started', ...started } satisfies TenantReport);
+} catch (err) {
+  port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err), exitCode: failureCode(err) } satisfies TenantReport);
+}
+if (started && req.wait) port.postMessage({ type: 'exited', code: waitExit(started.pid) } satisfies TenantReport);

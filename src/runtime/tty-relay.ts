@@ -1,15 +1,14 @@
 /**
- * `-t`: the container gets a pty of its own devpts instance. The parent opens the master
- * through /proc/<init>/root (after init's pivot_root) and relays it: to its own terminal in
- * raw mode (so line editing, Ctrl-C and job control happen inside), or, for a detached
- * container, into its log, keeping the master open so the shell does not see a hang-up.
+ * `-t`: the container's process gets a pty of the container's own devpts; tsrun holds its
+ * master (opened from inside the container's root, sys/tty.ts) and relays it: to its own
+ * terminal in raw mode (so line editing, Ctrl-C and job control happen inside), or, for a
+ * detached container, into its log, keeping the master open so the shell does not see a
+ * hang-up.
  */
-import { constants, createReadStream, openSync, writeSync } from 'node:fs';
-import { makeRaw, setWindowSize, unlockPty } from '../sys/tty';
+import { createReadStream, writeSync } from 'node:fs';
+import { makeRaw, setWindowSize } from '../sys/tty';
 
 export interface PtyRelay {
-  /** The pty's number N: init opens /dev/pts/N. */
-  number: number;
   /** Resolves once the container side closed and all output was copied. */
   drained: Promise<void>;
   stop(): void;
@@ -23,9 +22,8 @@ export interface PtyEnds {
   output(data: Buffer): void;
 }
 
-export function openPty(pid: number, ends: PtyEnds): PtyRelay {
-  const master = openSync(`/proc/${pid}/root/dev/pts/ptmx`, constants.O_RDWR | constants.O_NOCTTY);
-  const number = unlockPty(master);
+/** Relays the pty whose master is `master`; the relay owns the fd from now on. */
+export function relayPty(master: number, ends: PtyEnds): PtyRelay {
   const resize = (): void => {
     if (process.stdout.isTTY) setWindowSize(master, process.stdout.rows, process.stdout.columns);
   };
@@ -56,5 +54,5 @@ export function openPty(pid: number, ends: PtyEnds): PtyRelay {
     if (ends.followWindow) process.stdout.off('resize', resize);
     out.destroy();
   };
-  return { number, drained, stop };
+  return { drained, stop };
 }

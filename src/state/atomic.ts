@@ -1,10 +1,15 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { fromNodeError, TsrunError } from '../sys/error';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 
 /** Write temp, fsync, rename, fsync the directory: a crash leaves the old or the new file, never a torn one. */
 export function writeFileAtomic(path: string, content: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  // A leftover of a killed writer with our pid is replaced, never written through.
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, content);
     fsyncSync(fd);
@@ -24,6 +29,18 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A record's JSON. The file is opened without following a symlink: a link there is refused, not read through. */
 export function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new TsrunError(`${path} is a symlink: tsrun never follows one among its records`, 'ELOOP');
+    throw fromNodeError(err, `read ${path}`);
+  }
+  try {
+    return JSON.parse(readFileSync(fd, 'utf8')) as T;
+  } finally {
+    closeSync(fd);
+  }
 }

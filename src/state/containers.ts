@@ -3,13 +3,22 @@
  * The directory also holds the container's overlay upper and work dirs, its rootfs mount
  * point and the /etc files bind-mounted into it.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
+import { reportForeign } from './foreign';
 import type { ProcessIdentity } from '../sys/process';
 import type { Endpoint } from './networks';
 import { readJson, writeJsonAtomic } from './atomic';
-import { paths } from './root';
+import { isId, paths } from './root';
+
+/** The container's privileges as asked for (Docker's HostConfig fields). */
+export interface SecurityConfig {
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  noNewPrivileges: boolean;
+}
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
@@ -28,6 +37,8 @@ export interface ContainerRecord {
     interactive: boolean;
     network: string;
     autoRemove: boolean;
+    /** --cap-add, --cap-drop, --security-opt. */
+    security: SecurityConfig;
   };
   /** The endpoint on a macvlan/ipvlan network while the container runs. */
   endpoint?: Endpoint & { networkId: string; networkName: string; gateway: string; ipv6Gateway: string };
@@ -59,12 +70,35 @@ export const containerDir = {
   log: (id: string) => join(paths.container(id), `${id}-json.log`),
 };
 
-export function listContainers(): ContainerRecord[] {
+/**
+ * The entries of containers/ that are container directories of tsrun: named by a 64-hex id,
+ * real directories (not symlinks). Anything else is reported once and left alone.
+ */
+export function containerDirs(): string[] {
   if (!existsSync(paths.containers())) return [];
+  return readdirSync(paths.containers()).filter((name) => {
+    const path = join(paths.containers(), name);
+    if (!isId(name)) reportForeign(path, 'not a container of tsrun (its name is not a 64-hex id)');
+    else if (!lstatSync(path).isDirectory()) reportForeign(path, 'not a container of tsrun (a symlink or a file, not a directory)');
+    else return true;
+    return false;
+  });
+}
+
+export function listContainers(): ContainerRecord[] {
   const out: ContainerRecord[] = [];
-  for (const id of readdirSync(paths.containers())) {
-    const rec = containerDir.record(id);
-    if (existsSync(rec)) out.push(readJson<ContainerRecord>(rec));
+  for (const id of containerDirs()) {
+    const path = containerDir.record(id);
+    if (!lstatSync(path, { throwIfNoEntry: false })) continue; // a run killed before its record: reconcile removes it
+    let rec: ContainerRecord;
+    try {
+      rec = readJson<ContainerRecord>(path);
+    } catch (err) {
+      reportForeign(path, (err as Error).message);
+      continue;
+    }
+    if (rec.id !== id) reportForeign(path, `its record names the id "${String(rec.id)}", not its directory's`);
+    else out.push(rec);
   }
   return out;
 }

@@ -1,7 +1,8 @@
 /** Lab records: labs/<name>.json, what `tsrun lab up` built, for status and down. */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from './atomic';
+import { reportForeign } from './foreign';
 import { stateRoot } from './root';
 
 export interface LabRecord {
@@ -18,12 +19,29 @@ export interface LabRecord {
 const dir = (): string => join(stateRoot(), 'labs');
 const file = (name: string): string => join(dir(), `${name}.json`);
 
+/**
+ * The lab recorded as `name`, if the record is tsrun's: `lab down` deletes the link and the
+ * namespace it names, so they must be the ones `lab up` derives from the name.
+ */
 export function readLab(name: string): LabRecord | undefined {
-  return existsSync(file(name)) ? readJson<LabRecord>(file(name)) : undefined;
+  const path = file(name);
+  if (!lstatSync(path, { throwIfNoEntry: false })) return undefined;
+  try {
+    const lab = readJson<LabRecord>(path);
+    if (lab.name === name && lab.parent === `${name}0` && lab.router === `tsrun-${name}`) return lab;
+    reportForeign(path, `not a lab record of tsrun (it names ${String(lab.parent)} and ${String(lab.router)})`);
+  } catch (err) {
+    reportForeign(path, (err as Error).message);
+  }
+  return undefined;
 }
 
 export function listLabs(): LabRecord[] {
-  return existsSync(dir()) ? readdirSync(dir()).filter((f) => f.endsWith('.json')).map((f) => readJson<LabRecord>(join(dir(), f))) : [];
+  if (!existsSync(dir())) return [];
+  return readdirSync(dir())
+    .filter((f) => /^[a-z][a-z0-9]{0,8}\.json$/.test(f))
+    .map((f) => readLab(f.slice(0, -'.json'.length)))
+    .filter((l): l is LabRecord => l !== undefined);
 }
 
 export function writeLab(lab: LabRecord): void {

@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
+import { fromNodeError, TsrunError } from '../sys/error';
 import { flockExclusive } from '../sys/file';
-import { paths, stateRoot } from './root';
+import { paths } from './root';
 
 /**
  * The one lock every mutation of shared state (images, containers, networks, addresses)
@@ -8,10 +9,16 @@ import { paths, stateRoot } from './root';
  * never leaves the lock held.
  */
 function acquire(): number {
-  mkdirSync(stateRoot(), { recursive: true, mode: 0o700 });
-  const fd = openSync(paths.lock(), 'a');
+  const path = paths.lock();
+  let fd: number;
   try {
-    flockExclusive(fd, paths.lock());
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new TsrunError(`${path} is a symlink: tsrun never follows one there; remove it`, 'ELOOP');
+    throw fromNodeError(err, `open the lock ${path}`);
+  }
+  try {
+    flockExclusive(fd, path);
   } catch (err) {
     closeSync(fd);
     throw err;

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
 import { readJson, writeJsonAtomic } from './atomic';
-import { stateRoot } from './root';
+import { reportForeign } from './foreign';
+import { checkId, stateRoot } from './root';
 
 export type DriverName = 'macvlan' | 'ipvlan';
 
@@ -57,14 +58,24 @@ export interface NetworkRecord {
 }
 
 const dir = (): string => join(stateRoot(), 'networks');
-const file = (id: string): string => join(dir(), `${id}.json`);
+const file = (id: string): string => join(dir(), `${checkId(id, 'network')}.json`);
 
 export function listNetworks(): NetworkRecord[] {
   if (!existsSync(dir())) return [];
-  return readdirSync(dir())
-    .filter((f) => /^[0-9a-f]{64}\.json$/.test(f))
-    .map((f) => readJson<NetworkRecord>(join(dir(), f)))
-    .sort((a, b) => a.created.localeCompare(b.created));
+  const out: NetworkRecord[] = [];
+  for (const f of readdirSync(dir())) {
+    const m = /^([0-9a-f]{64})\.json$/.exec(f);
+    if (!m) continue;
+    const path = join(dir(), f);
+    try {
+      const net = readJson<NetworkRecord>(path);
+      if (net.id === m[1]) out.push(net);
+      else reportForeign(path, `its record names the id "${String(net.id)}", not its file's`);
+    } catch (err) {
+      reportForeign(path, (err as Error).message);
+    }
+  }
+  return out.sort((a, b) => a.created.localeCompare(b.created));
 }
 
 /** By name, full id or unique id prefix. */

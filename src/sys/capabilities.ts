@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { check, libc } from './libc';
+import { PR, prctl } from './prctl';
 import { SYS } from './syscall';
 
 /** Capability numbers from linux/capability.h. */
@@ -20,31 +21,41 @@ export const DOCKER_DEFAULT_CAPS: CapName[] = [
   'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
 ];
 
-const PR_CAPBSET_DROP = 24;
-const PR_SET_NO_NEW_PRIVS = 38;
-const PR_CAP_AMBIENT = 47;
+export const ALL_CAPS = Object.keys(CAP) as CapName[];
+
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-
-function prctl(option: number, arg: number, what: string): void {
-  check(libc.syscall([SYS.prctl, option, arg, 0, 0, 0]), 'prctl', what);
-}
 
 function lastCap(): number {
   return Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
 }
 
+/** The calling thread's permitted set, as capability numbers. */
+function permitted(): Set<number> {
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
+  const data = Buffer.alloc(24);
+  check(libc.syscallBuffers([SYS.capget, header, data]), 'capget', 'this thread');
+  const have = new Set<number>();
+  for (let cap = 0; cap < 64; cap++) {
+    if (data.readUInt32LE(cap < 32 ? 4 : 16) & (1 << cap % 32)) have.add(cap);
+  }
+  return have;
+}
+
 /**
- * Reduce this process to `keep`: the bounding set loses everything else (so execve cannot
- * regain it), ambient is cleared, and effective, permitted and inheritable become `keep`.
- * `last` is the kernel's highest capability (read from /proc before it is masked).
+ * Reduce the calling thread to `keep`: the bounding set loses everything else (so execve
+ * cannot regain it), ambient and inheritable are cleared (as Docker 20.10 leaves them), and
+ * effective and permitted become `keep`, less what tsrun does not hold itself (a sandbox may
+ * withhold some; --cap-add ALL then gives all that is there). `last` is the kernel's highest.
  */
 export function limitCapabilities(keep: CapName[], last = lastCap()): void {
-  const wanted = new Set(keep.map((n) => CAP[n]));
+  const have = permitted();
+  const wanted = new Set(keep.map((n) => CAP[n]).filter((c) => c <= last && have.has(c)));
   for (let cap = 0; cap <= last; cap++) {
-    if (!wanted.has(cap as (typeof CAP)[CapName])) prctl(PR_CAPBSET_DROP, cap, `drop capability ${cap}`);
+    if (!wanted.has(cap as (typeof CAP)[CapName])) prctl(PR.CAPBSET_DROP, cap, `drop capability ${cap}`);
   }
-  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 'clear ambient capabilities');
+  prctl(PR.CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 'clear ambient capabilities');
   const header = Buffer.alloc(8);
   header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
   // Two __user_cap_data_struct {effective, permitted, inheritable}: caps 0-31, then 32-63.
@@ -52,11 +63,7 @@ export function limitCapabilities(keep: CapName[], last = lastCap()): void {
   for (const cap of wanted) {
     const word = cap < 32 ? 0 : 12;
     const bit = 1 << cap % 32;
-    for (const field of [0, 4, 8]) data.writeUInt32LE((data.readUInt32LE(word + field) | bit) >>> 0, word + field);
+    for (const field of [0, 4]) data.writeUInt32LE((data.readUInt32LE(word + field) | bit) >>> 0, word + field);
   }
-  check(libc.syscallBuffers([SYS.capset, header, data]), 'capset', keep.join(','));
-}
-
-export function setNoNewPrivs(): void {
-  prctl(PR_SET_NO_NEW_PRIVS, 1, 'no_new_privs');
+  check(libc.syscallBuffers([SYS.capset, header, data]), 'capset', [...wanted].join(',') || 'none');
 }

@@ -22,7 +22,7 @@ export function prepareForExec(): void {
 }
 
 /** A NULL-terminated array of C string pointers, with the strings it points to. */
-function cStringArray(items: string[]): { array: Buffer; keep: Buffer[] } {
+export function cStringArray(items: string[]): { array: Buffer; keep: Buffer[] } {
   const keep = items.map((s) => Buffer.from(`${s}\0`));
   const array = Buffer.alloc(8 * (items.length + 1));
   keep.forEach((b, i) => array.writeBigUInt64LE(BigInt(addressOf(b)), 8 * i));

@@ -55,6 +55,30 @@ export const libc = {
   tcsetattr: fn('tcsetattr', T.I32, [T.I32, T.I32, T.U8Array]),
   cfmakeraw: fn('cfmakeraw', T.Void, [T.U8Array]),
   memcpy: fn('memcpy', T.U64, [T.U8Array, T.U8Array, T.U64]),
+  /** syscall(nr, dirfd, "path", struct open_how *, size): openat2. */
+  syscallOpenat2: fn('syscall', T.I64, [T.I64, T.I64, T.String, T.U8Array, T.U64]),
+  pipe2: fn('pipe2', T.I32, [T.U8Array, T.I32]),
+  mkdirat: fn('mkdirat', T.I32, [T.I32, T.String, T.U32]),
+  mknodat: fn('mknodat', T.I32, [T.I32, T.String, T.U32, T.U64]),
+  symlinkat: fn('symlinkat', T.I32, [T.String, T.I32, T.String]),
+  unlinkat: fn('unlinkat', T.I32, [T.I32, T.String, T.I32]),
+  readlinkat: fn('readlinkat', T.I64, [T.I32, T.String, T.U8Array, T.U64]),
+  fchdir: fn('fchdir', T.I32, [T.I32]),
+  /** waitid(P_PID, pid, siginfo_t *, options): blocks the calling thread. */
+  waitid: fn('waitid', T.I32, [T.I32, T.I32, T.U8Array, T.I32]),
+  sigfillset: fn('sigfillset', T.I32, [T.U8Array]),
+  sigemptyset: fn('sigemptyset', T.I32, [T.U8Array]),
+  posix_spawn: fn('posix_spawn', T.I32, [T.U8Array, T.String, T.U8Array, T.U8Array, T.U64, T.U64]),
+  posix_spawnattr_init: fn('posix_spawnattr_init', T.I32, [T.U8Array]),
+  posix_spawnattr_destroy: fn('posix_spawnattr_destroy', T.I32, [T.U8Array]),
+  posix_spawnattr_setflags: fn('posix_spawnattr_setflags', T.I32, [T.U8Array, T.I16]),
+  posix_spawnattr_setsigmask: fn('posix_spawnattr_setsigmask', T.I32, [T.U8Array, T.U8Array]),
+  posix_spawnattr_setsigdefault: fn('posix_spawnattr_setsigdefault', T.I32, [T.U8Array, T.U8Array]),
+  posix_spawn_file_actions_init: fn('posix_spawn_file_actions_init', T.I32, [T.U8Array]),
+  posix_spawn_file_actions_destroy: fn('posix_spawn_file_actions_destroy', T.I32, [T.U8Array]),
+  posix_spawn_file_actions_addopen: fn('posix_spawn_file_actions_addopen', T.I32, [T.U8Array, T.I32, T.String, T.I32, T.U32]),
+  posix_spawn_file_actions_adddup2: fn('posix_spawn_file_actions_adddup2', T.I32, [T.U8Array, T.I32, T.I32]),
+  posix_spawn_file_actions_addclosefrom_np: fn('posix_spawn_file_actions_addclosefrom_np', T.I32, [T.U8Array, T.I32]),
 };
 
 /** Throws a TsrunError for a -1 result; returns the value otherwise. */

@@ -15,22 +15,25 @@ export const MS = {
 
 export const MNT_DETACH = 2;
 
-/** mount(2); `what` describes the mount in errors: `mount overlay on /x/rootfs: EPERM (...)`. */
-export function mount(source: string, target: string, fstype: string, flags: number, data = ''): void {
-  const what = fstype ? `${fstype} on ${target}` : `${source} on ${target}`;
+/**
+ * mount(2). Errors name the mount: `mount overlay on /x/rootfs: EPERM (...)`; `targetName`
+ * names a target given as /proc/self/fd/N by the path it stands for.
+ */
+export function mount(source: string, target: string, fstype: string, flags: number, data = '', targetName = target): void {
+  const what = fstype ? `${fstype} on ${targetName}` : `${source} on ${targetName}`;
   check(libc.mount([source, target, fstype, flags, data]), 'mount', what);
 }
 
-export function bindMount(source: string, target: string, flags = 0): void {
-  check(libc.mount([source, target, '', MS.BIND | flags, '']), 'mount', `bind ${source} on ${target}`);
+export function bindMount(source: string, target: string, flags = 0, names = { source, target }): void {
+  check(libc.mount([source, target, '', MS.BIND | flags, '']), 'mount', `bind ${names.source} on ${names.target}`);
 }
 
 /** Bind mounts ignore MS_RDONLY on the first call: read-only takes a remount. */
-export function remountReadOnly(target: string, flags = 0): void {
+export function remountReadOnly(target: string, flags = 0, targetName = target): void {
   check(
     libc.mount(['', target, '', MS.BIND | MS.REMOUNT | MS.RDONLY | flags, '']),
     'mount',
-    `read-only remount of ${target}`,
+    `read-only remount of ${targetName}`,
   );
 }
 

@@ -1,8 +1,11 @@
 /** x86-64 system call numbers for the calls libc has no non-variadic wrapper for. */
 export const SYS = {
   ioctl: 16,
+  capget: 125,
   capset: 126,
   prctl: 157,
   pivot_root: 155,
   close_range: 436,
+  openat2: 437,
+  keyctl: 250,
 } as const;

@@ -1,4 +1,8 @@
+import { closeSync, fstatSync } from 'node:fs';
+import { TsrunError } from './error';
+import { makedev } from './file';
 import { check, libc } from './libc';
+import { O, type RootDir } from './root-dir';
 import { SYS } from './syscall';
 
 const TIOCSCTTY = 0x540e;
@@ -10,12 +14,35 @@ function ioctl(fd: number, request: number, arg: Buffer, what: string): void {
   check(libc.syscallIntIntBuffer([SYS.ioctl, fd, request, arg]), 'ioctl', what);
 }
 
+const F_SETFL = 4;
+const PTMX = makedev(5, 2);
+
 /** unlockpt + ptsname for a freshly opened ptmx: returns the pty's number N (/dev/pts/N). */
-export function unlockPty(masterFd: number): number {
+function unlockPty(masterFd: number): number {
   ioctl(masterFd, TIOCSPTLCK, Buffer.alloc(4), 'TIOCSPTLCK (unlock pty)');
   const n = Buffer.alloc(4);
   ioctl(masterFd, TIOCGPTN, n, 'TIOCGPTN (pty number)');
   return n.readUInt32LE(0);
+}
+
+/**
+ * A new pty from the devpts instance at dev/pts of `root` (the container's own, opened from
+ * inside its root): the master fd and the pty's number N. What opens must be the pty
+ * multiplexer itself, not a symlink; O_NONBLOCK keeps a FIFO planted there from blocking.
+ */
+export function openPtyMaster(root: RootDir): { master: number; number: number } {
+  const master = root.open('dev/pts/ptmx', O.RDWR | O.NOCTTY | O.NONBLOCK | O.NOFOLLOW);
+  try {
+    const st = fstatSync(master);
+    if (!st.isCharacterDevice() || st.rdev !== PTMX) {
+      throw new TsrunError(`${root.describe('dev/pts/ptmx')} is not the pty multiplexer (5:2): the container's /dev/pts was replaced, so it cannot have a terminal`);
+    }
+    check(libc.fcntl([master, F_SETFL, O.RDWR]), 'fcntl', 'blocking mode on the pty master');
+    return { master, number: unlockPty(master) };
+  } catch (err) {
+    closeSync(master);
+    throw err;
+  }
 }
 
 export function setWindowSize(fd: number, rows: number, cols: number): void {

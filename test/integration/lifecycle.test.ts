@@ -237,10 +237,10 @@ test('a simulated reboot (monitor and container gone, links gone) is reconciled 
   });
 });
 
-test('kill -9 of rm -f after the kill, and of exec after its process started, leave nothing behind', async (t) => {
+test('kill -9 of rm -f after the kill, and of exec inside the container before its spawn, leave nothing behind', async (t) => {
   await withState(async (s) => {
     const id = detached(t, s, ['--name', 'doomed', 'alpine', 'sleep', '300']);
-    const ex = s.run(['exec', 'doomed', 'sleep', '100'], { env: { TSRUN_FAULT: 'exec:after-spawn' } });
+    const ex = s.run(['exec', 'doomed', 'sleep', '100'], { env: { TSRUN_FAULT: 'exec:before-spawn' } });
     t.is(ex.code, 128);
     await sleep(200);
     t.notRegex(s.run(['exec', 'doomed', 'ps', '-o', 'args']).stdout, /sleep 100/, 'the half-made exec did not run its command');

@@ -153,7 +153,7 @@ test('root is an overlay: writes reach neither the image nor another container',
   t.true(lstatSync(join(state.dir, 'images', imageId, 'rootfs', 'bin', 'ls')).isSymbolicLink());
 });
 
-test('Docker\'s protections: masked /proc files, read-only /proc/sys, default capabilities, no_new_privs', (t) => {
+test('Docker\'s protections: masked /proc files, read-only /proc/sys, default capabilities, no inheritable set, no_new_privs off', (t) => {
   if (!root(t)) return;
   const script = [
     'echo kcore=$(cat /proc/kcore 2>/dev/null | head -c 16 | wc -c)',
@@ -161,7 +161,7 @@ test('Docker\'s protections: masked /proc files, read-only /proc/sys, default ca
     'echo timer_list=$(cat /proc/timer_list 2>/dev/null | wc -c)',
     'echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo proc-sys-ro',
     'echo h > /proc/sysrq-trigger 2>/dev/null || echo sysrq-ro',
-    'grep -E "^(CapBnd|CapEff|NoNewPrivs)" /proc/self/status',
+    'grep -E "^(CapInh|CapBnd|CapEff|NoNewPrivs)" /proc/self/status',
     'mount -t tmpfs none /mnt 2>/dev/null || echo no-mount',
   ].join('; ');
   const r = state.run(['run', '--rm', 'alpine', 'sh', '-c', script]);
@@ -174,10 +174,11 @@ test('Docker\'s protections: masked /proc files, read-only /proc/sys, default ca
       'timer_list=0',
       'proc-sys-ro',
       'sysrq-ro',
-      // Docker's 14 default capabilities: 0xa80425fb
+      // Docker 20.10: an empty inheritable set, its 14 default capabilities (0xa80425fb), no_new_privs off.
+      'CapInh:\t0000000000000000',
       'CapEff:\t00000000a80425fb',
       'CapBnd:\t00000000a80425fb',
-      'NoNewPrivs:\t1',
+      'NoNewPrivs:\t0',
       'no-mount',
       '',
     ].join('\n'),

@@ -1,0 +1,36 @@
+/**
+ * Vector 5, keyrings. The attack: a key the host's root keeps in its session keyring, looked
+ * up from inside a container started (or exec'd into) from that session. runc gives every
+ * container process a new session keyring, so the key is not found.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { BIN, isRoot, StateRoot } from '../helpers/tsrun';
+import { Probe } from './probe';
+
+const state = new StateRoot();
+let probe: Probe;
+
+test.before(() => {
+  if (!isRoot) return;
+  probe = new Probe();
+  probe.image(state, 'probe');
+});
+test.after.always(() => {
+  state.remove();
+  probe?.remove();
+});
+
+/** Runs CMD on the host in a new session keyring that holds the key "tsrun-host-key". */
+function withHostKey(cmd: string[]): string {
+  return spawnSync(probe.binary, ['addkey', 'tsrun-host-key', ...cmd], { env: state.env(), encoding: 'utf8', timeout: 60_000 }).stdout;
+}
+
+test('the host session\'s key is found on the host, and not from a container run or exec\'d from that session', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  t.regex(withHostKey([probe.binary, 'keyring', 'tsrun-host-key']), /^found key \d+\n$/, 'the probe finds the key where it is');
+  t.is(withHostKey([BIN, 'run', '--rm', 'probe', '/probe', 'keyring', 'tsrun-host-key']), 'search=ENOKEY\n');
+  t.is(state.run(['run', '-d', '--name', 'keyless', 'probe', 'sleep', '300']).code, 0);
+  t.is(withHostKey([BIN, 'exec', 'keyless', '/probe', 'keyring', 'tsrun-host-key']), 'search=ENOKEY\n');
+  t.is(state.run(['rm', '-f', 'keyless']).code, 0);
+});

@@ -1,0 +1,265 @@
+/*
+ * The attacker of tsrun's security tests: a small static program that runs inside a
+ * container (or, for the oracles, on the host) and tries what docs/security.md says a
+ * container cannot do. Each mode prints what it saw; the exit code is the verdict where the
+ * test cannot read the output. Compiled by test/security/probe.ts during the test set-up.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#define KEYCTL_SEARCH 10
+#define KEY_SPEC_SESSION_KEYRING -3
+
+static const char *errname(int e) {
+  switch (e) {
+  case EPERM: return "EPERM";
+  case ENOENT: return "ENOENT";
+  case ENXIO: return "ENXIO";
+  case EACCES: return "EACCES";
+  case ENOTTY: return "ENOTTY";
+  case EAGAIN: return "EAGAIN";
+  case EIO: return "EIO";
+  case ELOOP: return "ELOOP";
+  case ENOKEY: return "ENOKEY";
+  case EINVAL: return "EINVAL";
+  default: return strerror(e);
+  }
+}
+
+/* Pushes `text` into the input queue of the terminal on fd; returns 1 if it all went in. */
+static int push(int fd, const char *text) {
+  for (const char *c = text; *c; c++)
+    if (ioctl(fd, TIOCSTI, c) != 0) return 0;
+  return 1;
+}
+
+/* tiocsti CMD: type CMD into any terminal within reach (the invoker's shell runs it later). */
+static int tiocsti(const char *cmd) {
+  char line[PATH_MAX + 8];
+  snprintf(line, sizeof line, "%s\n", cmd);
+  int pushed = 0, tty_errno = 0;
+  int fd = open("/dev/tty", O_RDWR);
+  if (fd < 0) tty_errno = errno;
+  else pushed |= push(fd, line);
+  for (int i = 0; i <= 2; i++) {
+    pushed |= push(i, line);
+    char path[32];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", i);
+    int again = open(path, O_RDWR | O_NONBLOCK);
+    if (again >= 0) pushed |= push(again, line);
+  }
+  fprintf(stderr, "dev-tty=%s pushed=%d\n", fd < 0 ? errname(tty_errno) : "opened", pushed);
+  return pushed ? 0 : tty_errno;
+}
+
+/*
+ * fds: what fds 0-2 are, and whether reopening them reads or truncates what they hold. The
+ * report goes out only at the end, so no reread sees the probe's own words.
+ */
+static int fds(void) {
+  char report[3][PATH_MAX + 64], leaked[3][4097];
+  for (int i = 0; i <= 2; i++) {
+    char path[32], link[PATH_MAX] = "";
+    snprintf(path, sizeof path, "/proc/self/fd/%d", i);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n >= 0) link[n] = 0;
+    int rd = open(path, O_RDONLY | O_NONBLOCK);
+    ssize_t got = rd >= 0 ? read(rd, leaked[i], sizeof leaked[i] - 1) : -1;
+    int read_errno = errno;
+    leaked[i][got > 0 ? got : 0] = 0;
+    int tr = open(path, O_WRONLY | O_TRUNC | O_NONBLOCK);
+    int trunc_errno = errno;
+    snprintf(report[i], sizeof report[i], "fd%d=%s reread=%s truncate=%s\n", i, link,
+             rd < 0 ? errname(read_errno) : got > 0 ? "data" : got == 0 ? "empty" : errname(read_errno),
+             tr >= 0 ? "opened" : errname(trunc_errno));
+  }
+  for (int i = 0; i <= 2; i++) {
+    fputs(report[i], stderr);
+    if (leaked[i][0]) fprintf(stderr, "leaked:%s\n", leaked[i]);
+  }
+  puts("probe-done");
+  return 0;
+}
+
+static int count_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -errno;
+  int n = 0, c;
+  while ((c = fgetc(f)) != EOF)
+    if (c == '\n') n++;
+  fclose(f);
+  return n;
+}
+
+static int exists_here(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+static volatile sig_atomic_t stop;
+static void on_term(int sig) {
+  (void)sig;
+  stop = 1;
+}
+
+/*
+ * watch SECONDS (or until SIGTERM): looks at every other process of the container as fast as it can, for the
+ * exec race: a process whose /proc/PID/exe is a binary this container does not have (the
+ * host's node), whose mount table is not the container's, or whose fds name host files.
+ */
+static int watch(int seconds) {
+  int own_mounts = count_lines("/proc/1/mountinfo");
+  signal(SIGTERM, on_term);
+  int seen = 0, findings = 0, denied = 0;
+  static char done[1 << 16];
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do {
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      int pid = atoi(e->d_name);
+      if (pid <= 1 || pid == getpid()) continue;
+      char path[64], link[PATH_MAX];
+      snprintf(path, sizeof path, "/proc/%d/exe", pid);
+      ssize_t n = readlink(path, link, sizeof link - 1);
+      int link_errno = errno;
+      if (n >= 0) {
+        link[n] = 0;
+        if (!exists_here(link) || strstr(link, "node")) {
+          findings++;
+          printf("finding pid=%d exe=%s\n", pid, link);
+        }
+      } else if (link_errno == EACCES || link_errno == EPERM) {
+        denied++;
+      }
+      int exe = open(path, O_RDONLY);
+      if (exe >= 0) {
+        struct stat st;
+        if (fstat(exe, &st) == 0 && st.st_size > 20 * 1024 * 1024) {
+          findings++;
+          printf("finding pid=%d exe-opened size=%lld\n", pid, (long long)st.st_size);
+        }
+        close(exe);
+      }
+      snprintf(path, sizeof path, "/proc/%d/mountinfo", pid);
+      int mounts = count_lines(path);
+      if (mounts > 0 && mounts != own_mounts) {
+        findings++;
+        printf("finding pid=%d mounts=%d own=%d\n", pid, mounts, own_mounts);
+      }
+      snprintf(path, sizeof path, "/proc/%d/fd", pid);
+      DIR *fdd = opendir(path);
+      if (fdd) {
+        struct dirent *f;
+        while ((f = readdir(fdd))) {
+          if (f->d_name[0] == '.') continue;
+          char fdpath[320];
+          snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%s", pid, f->d_name);
+          ssize_t m = readlink(fdpath, link, sizeof link - 1);
+          if (m < 0) continue;
+          link[m] = 0;
+          if (link[0] == '/' && strncmp(link, "/dev/", 5) != 0 && !exists_here(link)) {
+            findings++;
+            printf("finding pid=%d fd=%s\n", pid, link);
+          }
+        }
+        closedir(fdd);
+      }
+      if (pid < (int)sizeof done && !done[pid]) {
+        done[pid] = 1;
+        seen++;
+      }
+    }
+    closedir(d);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while (!stop && now.tv_sec - start.tv_sec < seconds);
+  printf("seen=%d denied=%d findings=%d\n", seen, denied, findings);
+  return findings > 0;
+}
+
+/* keyring DESC: searches the session keyring for a "user" key named DESC. */
+static int keyring(const char *desc) {
+  long id = syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user", desc, 0);
+  if (id >= 0) {
+    printf("found key %ld\n", id);
+    return 0;
+  }
+  printf("search=%s\n", errname(errno));
+  return errno;
+}
+
+/* addkey DESC CMD...: on the host, a new session keyring holding DESC, then CMD under it. */
+static int addkey(const char *desc, char **cmd) {
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0) return perror("join"), 2;
+  if (syscall(SYS_add_key, "user", desc, "host-secret", 11, KEY_SPEC_SESSION_KEYRING) < 0) return perror("add_key"), 2;
+  execvp(cmd[0], cmd);
+  perror("execvp");
+  return 2;
+}
+
+/* fifo-hup PATH: on the host, reports whether anyone opened the FIFO PATH for writing meanwhile. */
+static int fifo_hup(const char *path) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return perror("open fifo"), 2;
+  puts("ready");
+  fflush(stdout);
+  char c;
+  while (read(0, &c, 1) > 0) {}
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  poll(&p, 1, 0);
+  puts(p.revents & POLLHUP ? "opened" : "untouched");
+  return 0;
+}
+
+/* jail TARGET: PID 1 chroots into /jail whose dev/pts/ptmx is a symlink to TARGET, then waits. */
+static int jail(const char *target) {
+  mkdir("/jail", 0755);
+  mkdir("/jail/dev", 0755);
+  mkdir("/jail/dev/pts", 0755);
+  unlink("/jail/dev/pts/ptmx");
+  if (symlink(target, "/jail/dev/pts/ptmx") != 0) return perror("symlink"), 2;
+  if (chroot("/jail") != 0 || chdir("/") != 0) return perror("chroot"), 2;
+  puts("jailed");
+  fflush(stdout);
+  for (;;) pause();
+}
+
+/* drop-exec PROGRAM ARGS...: becomes nobody, then runs PROGRAM (a setuid-root copy of this probe). */
+static int drop_exec(char **cmd) {
+  if (setgid(65534) != 0 || setuid(65534) != 0) return perror("setuid"), 2;
+  execv(cmd[0], cmd);
+  perror("execv");
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc >= 3 && !strcmp(argv[1], "tiocsti")) return tiocsti(argv[2]);
+  if (argc >= 2 && !strcmp(argv[1], "fds")) return fds();
+  if (argc >= 3 && !strcmp(argv[1], "watch")) return watch(atoi(argv[2]));
+  if (argc >= 3 && !strcmp(argv[1], "keyring")) return keyring(argv[2]);
+  if (argc >= 4 && !strcmp(argv[1], "addkey")) return addkey(argv[2], argv + 3);
+  if (argc >= 3 && !strcmp(argv[1], "fifo-hup")) return fifo_hup(argv[2]);
+  if (argc >= 3 && !strcmp(argv[1], "jail")) return jail(argv[2]);
+  if (argc >= 3 && !strcmp(argv[1], "drop-exec")) return drop_exec(argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "euid")) return printf("euid=%d\n", (int)geteuid()), 0;
+  fprintf(stderr, "usage: probe tiocsti CMD | fds | watch SECONDS | keyring DESC | addkey DESC CMD... | fifo-hup PATH | jail TARGET | drop-exec PROGRAM... | euid\n");
+  return 2;
+}

@@ -1,0 +1,44 @@
+/**
+ * The security tests' attacker: test/security/probe.c compiled statically here, and images
+ * that carry it (Alpine plus /probe and a setuid-root copy /probe-suid), optionally shaped by
+ * the attack (an `etc` that is a symlink out of the root, say).
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALPINE_TARBALL, REPO, type StateRoot } from '../helpers/tsrun';
+
+export class Probe {
+  readonly dir = mkdtempSync(join(tmpdir(), 'tsrun-probe-'));
+  /** The static probe binary, usable on the host too (the oracles). */
+  readonly binary = join(this.dir, 'probe');
+
+  constructor() {
+    execFileSync('gcc', ['-static', '-O2', '-Wall', '-o', this.binary, join(REPO, 'test', 'security', 'probe.c')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+
+  /** Imports Alpine + /probe + /probe-suid as `ref`; `shape` may change the root first. */
+  image(state: StateRoot, ref: string, shape: (rootfs: string) => void = () => undefined): void {
+    const rootfs = mkdtempSync(join(this.dir, 'rootfs-'));
+    const tarball = `${rootfs}.tar.gz`;
+    try {
+      execFileSync('tar', ['-xzf', ALPINE_TARBALL, '-C', rootfs]);
+      copyFileSync(this.binary, join(rootfs, 'probe'));
+      chmodSync(join(rootfs, 'probe'), 0o755);
+      copyFileSync(this.binary, join(rootfs, 'probe-suid'));
+      chmodSync(join(rootfs, 'probe-suid'), 0o4755);
+      shape(rootfs);
+      execFileSync('tar', ['-czf', tarball, '-C', rootfs, '.']);
+      const r = state.run(['image', 'import', tarball, ref]);
+      if (r.code !== 0) throw new Error(`import ${ref}: ${r.stderr}`);
+    } finally {
+      rmSync(rootfs, { recursive: true, force: true });
+      rmSync(tarball, { force: true });
+    }
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
