@@ -1,5 +1,5 @@
 /** How containers are shown: `ps` rows and Docker's `inspect` JSON. */
-import type { ContainerRecord } from '../state/containers';
+import type { ContainerRecord, Resources } from '../state/containers';
 import { humanDuration, timeAgo } from './table';
 
 export function statusText(c: ContainerRecord, now = Date.now()): string {
@@ -43,8 +43,15 @@ function nullIfEmpty(list: string[] | undefined): string[] | null {
   return list && list.length > 0 ? list : null;
 }
 
+/** Docker shows the swap limit it applied: twice the memory when only --memory was given. */
+function swapOf(r: Resources): number {
+  if (r.memorySwap !== 0) return r.memorySwap;
+  return r.memory > 0 ? 2 * r.memory : 0;
+}
+
 export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
   const ep = c.endpoint;
+  const res = c.config.resources as Resources | undefined;
   const networks: Record<string, unknown> = {};
   if (ep) {
     networks[ep.networkName] = {
@@ -75,7 +82,7 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       Running: running,
       Paused: false,
       Restarting: false,
-      OOMKilled: false,
+      OOMKilled: c.state.oomKilled ?? false,
       Dead: false,
       Pid: running ? c.state.pid : 0,
       ExitCode: c.state.exitCode,
@@ -93,6 +100,13 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       CapAdd: nullIfEmpty(c.config.security?.capAdd),
       CapDrop: nullIfEmpty(c.config.security?.capDrop),
       SecurityOpt: nullIfEmpty(c.config.security?.securityOpt),
+      CgroupParent: res?.cgroupParent ?? '',
+      Memory: res?.memory ?? 0,
+      MemorySwap: res ? swapOf(res) : 0,
+      NanoCpus: res?.nanoCpus ?? 0,
+      CpuShares: res?.cpuShares ?? 0,
+      PidsLimit: res && res.pidsLimit > 0 ? res.pidsLimit : null,
+      Devices: (res?.devices ?? []).map((d) => ({ PathOnHost: d.host, PathInContainer: d.container, CgroupPermissions: d.rule.access })),
     },
     Config: {
       Hostname: c.config.hostname,

@@ -117,6 +117,20 @@ export function containerCommands(y: Argv): Argv {
       },
     )
     .command(
+      'stats [containers..]',
+      "Show containers' CPU, memory, network, block I/O and process use (default: every running one)",
+      (c: Argv) =>
+        c
+          .positional('containers', { type: 'string', array: true })
+          .option('no-stream', { type: 'boolean', default: false, describe: 'Show one sample and exit' })
+          .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
+      async (a) => {
+        await root();
+        const { showStats } = await import('./stats');
+        await showStats(list(a.containers), !a['no-stream'], a.format);
+      },
+    )
+    .command(
       'wait <containers..>',
       'Wait for containers to end and print their exit codes',
       (c: Argv) => c.positional('containers', { type: 'string', array: true }),

@@ -20,7 +20,14 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('mac-address', { type: 'string', describe: 'MAC address of a macvlan endpoint (default 02:42 + the IPv4 address)' })
     .option('cap-add', { type: 'string', array: true, default: [], describe: 'Add a capability (NET_ADMIN, CAP_NET_RAW ..., or ALL)' })
     .option('cap-drop', { type: 'string', array: true, default: [], describe: 'Drop a capability of the default set (or ALL)' })
-    .option('security-opt', { type: 'string', array: true, default: [], describe: 'no-new-privileges[:true|false]' })
+    .option('security-opt', { type: 'string', array: true, default: [], describe: 'no-new-privileges[:true|false], seccomp=unconfined or seccomp=PROFILE.json' })
+    .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 512m, 1g; at least 6m)' })
+    .option('memory-swap', { type: 'string', describe: 'Memory plus swap limit, or -1 for unlimited swap (default: twice --memory)' })
+    .option('pids-limit', { type: 'string', describe: 'Most processes and threads at once (-1 or 0: unlimited)' })
+    .option('cpus', { type: 'string', describe: 'CPUs the container may use (e.g. 0.5)' })
+    .option('cpu-shares', { alias: 'c', type: 'string', describe: 'Relative CPU weight (default 1024)' })
+    .option('cgroup-parent', { type: 'string', describe: 'Parent cgroup of the container\'s cgroup (default tsrun)' })
+    .option('device', { type: 'string', array: true, default: [], describe: 'Give the container a host device: HOST[:CONTAINER][:PERMS]' })
     .strictOptions()
     .help('help')
     .version(false)
@@ -50,6 +57,15 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     capAdd: a['cap-add'].map(String),
     capDrop: a['cap-drop'].map(String),
     securityOpt: a['security-opt'].map(String),
+    resources: {
+      memory: a.memory,
+      memorySwap: a['memory-swap'],
+      pidsLimit: a['pids-limit'],
+      cpus: a.cpus,
+      cpuShares: a['cpu-shares'],
+      cgroupParent: a['cgroup-parent'],
+      devices: a.device.map(String),
+    },
   };
   if (a.detach) {
     const { runDetached } = await import('../runtime/detach');

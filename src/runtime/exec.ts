@@ -4,11 +4,13 @@
  * worker thread (tenant.ts) spawns it from inside the container; this thread relays its stdio
  * or pty, forwards signals and waits for it, as `run` does for its container.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TsrunError } from '../sys/error';
 import { isAlive } from '../sys/process';
 import { attach } from './attach';
+import { ContainerCgroup, ownCgroupDirs } from './cgroups/cgroup';
 import { resolveContainer } from './lifecycle';
 import { containerEnv, parseEnv, requireRoot, validateWorkdir } from './options';
 import { StartError } from './run';
@@ -70,6 +72,11 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     ...(o.interactive && !o.tty && attached && { input: process.stdin }),
     ...(!o.tty && attached && { stdout: process.stdout, stderr: process.stderr }),
   });
+  // The tenant moves this process into the container's cgroup for the spawn; back home after.
+  const home = ownCgroupDirs();
+  const goHome = (): void => {
+    for (const dir of home) writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
+  };
   let tenant: Tenant;
   let started: Extract<TenantReport, { type: 'started' }>;
   try {
@@ -81,12 +88,15 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
       tty: o.tty,
       stdio: stdio.child,
       privileges: privilegesOf(rec.config.security),
+      cgroup: ContainerCgroup.of(rec.id, rec.config.resources?.cgroupParent ?? 'tsrun').dirs,
       wait: attached,
     });
     started = await tenant.started;
   } catch (err) {
     stdio.close();
     throw err;
+  } finally {
+    goHome();
   }
   stdio.start();
   const pty = started.pty

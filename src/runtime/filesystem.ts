@@ -7,11 +7,11 @@
  * never a file of the host.
  */
 import { closeSync, fstatSync } from 'node:fs';
-import { makedev, S_IFCHR } from '../sys/file';
+import { makedev, S_IFBLK, S_IFCHR } from '../sys/file';
 import { bindMount, makePrivate, mount, MNT_DETACH, MS, pivotRoot, remountReadOnly, umount } from '../sys/mount';
 import { CLONE, unshare } from '../sys/namespace';
-import { fchdir, fdPath, mknodAt, O, RootDir, symlinkAt } from '../sys/root-dir';
-import type { InitSpec } from './spec';
+import { chownAt, fchdir, fdPath, mknodAt, O, RootDir, symlinkAt } from '../sys/root-dir';
+import type { CgroupMounts, InitSpec } from './spec';
 
 /** Docker's masked paths: unreadable in the container (moby oci/defaults.go). */
 export const MASKED_PATHS = [
@@ -55,6 +55,22 @@ function mountDev(root: RootDir): void {
   mountAt(root, 'dev/pts', 'devpts', 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
   mountAt(root, 'dev/shm', 'shm', 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=1777,size=65536k');
   mountAt(root, 'dev/mqueue', 'mqueue', 'mqueue', MS.NOSUID | MS.NODEV | MS.NOEXEC);
+}
+
+/** The --device nodes, with the host node's numbers, mode and owner, where the container asked for them. */
+function makeDevices(root: RootDir, devices: InitSpec['devices']): void {
+  for (const d of devices) {
+    const parts = d.path.split('/').filter(Boolean);
+    const name = parts.pop()!;
+    const dir = root.mkdirAll(parts.join('/'));
+    try {
+      const what = root.describe(d.path);
+      mknodAt(dir, name, (d.type === 'c' ? S_IFCHR : S_IFBLK) | d.mode, makedev(d.major, d.minor), what);
+      chownAt(dir, name, d.uid, d.gid, what);
+    } finally {
+      closeSync(dir);
+    }
+  }
 }
 
 function maskPaths(root: RootDir): void {
@@ -102,6 +118,7 @@ export function setupRootfs(spec: InitSpec): void {
     mountAt(root, 'proc', 'proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC);
     mountAt(root, 'sys', 'sysfs', 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
     mountDev(root);
+    makeDevices(root, spec.devices);
     maskPaths(root);
     for (const [name, source] of Object.entries(spec.etc)) {
       const fd = root.ensureFile(`etc/${name}`);
@@ -122,5 +139,32 @@ export function setupRootfs(spec: InitSpec): void {
     fchdir(workdir, `${spec.workdir} in the container`);
   } finally {
     closeSync(workdir);
+  }
+}
+
+/**
+ * /sys/fs/cgroup inside, read-only, as Docker mounts it: cgroup2 on v2, a tmpfs with each v1
+ * hierarchy on v1. Called after unshare(CLONE_NEWCGROUP) in the container's cgroup, so each
+ * shows the container's own cgroup as its root.
+ */
+export function mountCgroups(cgroups: CgroupMounts): void {
+  const root = RootDir.open('/', 'the container');
+  try {
+    const flags = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
+    if (cgroups.version === 2) return mountAt(root, 'sys/fs/cgroup', 'cgroup2', 'cgroup2', flags);
+    mountAt(root, 'sys/fs/cgroup', 'tmpfs', 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=755');
+    for (const h of cgroups.hierarchies) {
+      // A named hierarchy (name=systemd) has no controllers: without `none` the kernel would bind them all.
+      const options = h.options.startsWith('name=') ? `none,${h.options}` : h.options;
+      mountAt(root, `sys/fs/cgroup/${h.name}`, 'cgroup', 'cgroup', flags, options);
+    }
+    const top = root.open('sys/fs/cgroup', O.PATH);
+    try {
+      remountReadOnly(fdPath(top), MS.NOSUID | MS.NODEV | MS.NOEXEC, root.describe('sys/fs/cgroup'));
+    } finally {
+      closeSync(top);
+    }
+  } finally {
+    root.close();
   }
 }

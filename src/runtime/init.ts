@@ -2,9 +2,10 @@
  * init: the container's PID 1 until it execs the user's command. Spawned by the parent
  * right after it unshared the pid, net, uts, ipc and cgroup namespaces, it waits for its
  * spec on the sync socket (fd 3), builds the root filesystem in its own mount namespace,
- * sets the hostname, leaves tsrun's session (taking the container's own pty with -t), waits
- * for "go" (the network is ready), takes a new session keyring, drops to the container's
- * privileges and execs. Every module is loaded before pivot_root; there is no node_modules
+ * sets the hostname, leaves tsrun's session (taking the container's own pty with -t), says
+ * "ready" and waits for "go" (the network is plugged and this process is in the container's
+ * cgroup), then makes its cgroup namespace and mounts /sys/fs/cgroup, takes a new session
+ * keyring, installs the seccomp filter, drops to the container's privileges and execs. Every module is loaded before pivot_root; there is no node_modules
  * inside the container. No process of the container exists before the exec, so nothing
  * can look at this Node process while it works; it is made non-dumpable all the same.
  */
@@ -13,10 +14,12 @@ import { limitCapabilities } from '../sys/capabilities';
 import { TsrunError } from '../sys/error';
 import { dup2, execve, prepareForExec, sethostname, setsid } from '../sys/exec';
 import { joinNewSessionKeyring } from '../sys/keyring';
+import { CLONE, unshare } from '../sys/namespace';
+import { installFilter } from '../sys/seccomp/filter';
 import { setNoNewPrivs, setNotDumpable } from '../sys/prctl';
 import { setControllingTerminal } from '../sys/tty';
 import { execFailure, failureCode, resolveCommand } from './command';
-import { setupRootfs } from './filesystem';
+import { mountCgroups, setupRootfs } from './filesystem';
 import type { InitSpec } from './spec';
 import { readParentMessage, sendToParent } from './sync-init';
 
@@ -48,9 +51,17 @@ function run(): never {
     if (!spec.interactive) dup2(openSync('/dev/null', 'r'), 0);
   }
   const path = resolveCommand(spec.argv[0]!, spec.env);
+  const filter = spec.privileges.seccomp === null ? null : Buffer.from(spec.privileges.seccomp, 'base64');
+  // The parent moves this process into the container's cgroup between these two messages.
+  sendToParent({ type: 'ready' });
   const go = readParentMessage();
   if (go.type !== 'go') throw new TsrunError(`expected go, got ${go.type}`);
+  // A cgroup namespace made now has the container's cgroup as its root.
+  unshare(CLONE.NEWCGROUP, 'cgroup namespace');
+  mountCgroups(spec.cgroups);
   joinNewSessionKeyring();
+  // Installed while CAP_SYS_ADMIN is still held (no_new_privs may be off); what follows is allowed by any profile Docker's resembles.
+  if (filter) installFilter(filter);
   limitCapabilities(spec.privileges.capabilities);
   if (spec.privileges.noNewPrivileges) setNoNewPrivs();
   process.umask(0o022);

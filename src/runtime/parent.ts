@@ -13,7 +13,7 @@ import { CLONE, NamespaceSet, unshare, type NsKind } from '../sys/namespace';
 import type { InitMessage, ParentMessage } from './spec';
 import type { ChildStdio } from './stdio';
 
-const SAVED: NsKind[] = ['net', 'uts', 'ipc', 'pid_for_children', 'cgroup'];
+const SAVED: NsKind[] = ['net', 'uts', 'ipc', 'pid_for_children'];
 
 export interface InitProcess {
   child: ChildProcess;
@@ -31,7 +31,8 @@ export interface InitProcess {
  * or /dev/null where it opens its own later (with -t, or a stdin without -i).
  */
 export function spawnInit(opts: { newNet: boolean; stdio: ChildStdio; inNamespace: () => void }): InitProcess {
-  const flags = CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP | (opts.newNet ? CLONE.NEWNET : 0);
+  // Not the cgroup namespace: init makes its own once it is in the container's cgroup, so that is its root.
+  const flags = CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | (opts.newNet ? CLONE.NEWNET : 0);
   const home = NamespaceSet.ofThisThread(SAVED);
   const fd = (n: number | null): number | 'ignore' => n ?? 'ignore';
   let child: ChildProcess;

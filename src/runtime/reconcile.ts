@@ -2,12 +2,13 @@
  * Daemonless bookkeeping: every command that reads or changes containers first makes the
  * records true again. A container whose monitor died (killed, or the host rebooted) is
  * stopped if it still runs, marked exited (or removed, with --rm or if it never started),
- * and its addresses are released; half-made container directories and network endpoints
- * of containers that are gone are removed. Links and mounts need no sweep: they live in the
+ * and its addresses are released and its cgroup removed; half-made container directories and
+ * network endpoints of containers that are gone are removed. Links and mounts need no sweep: they live in the
  * container's namespaces and vanish with its last process.
  */
 import { lstatSync } from 'node:fs';
 import { releaseEndpointOf } from '../network/endpoint';
+import { ContainerCgroup } from './cgroups/cgroup';
 import { containerDir, containerDirs, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
 import { listNetworks } from '../state/networks';
 import { isAlive } from '../sys/process';
@@ -26,6 +27,7 @@ function settle(rec: ContainerRecord): void {
     exitCode = KILLED;
     error = 'its monitor died; tsrun killed the container';
   }
+  ContainerCgroup.of(rec.id, rec.config.resources?.cgroupParent ?? 'tsrun').remove();
   if (rec.endpoint) {
     const net = releaseEndpointOf(rec.endpoint.networkId, rec.id);
     if (net) refreshNetworkHosts(net);

@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
+import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import { imageRootfs, requireImage } from '../image/store';
 import { newId, shortId } from '../state/id';
@@ -33,8 +34,11 @@ import { LogWriter, type Stream } from './logs';
 import { generateName } from './names';
 import { containerEnv, parseEnv, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
 import { spawnInit, waitForExit, type InitProcess } from './parent';
+import { ContainerCgroup } from './cgroups/cgroup';
+import { cgroupLayout } from './cgroups/layout';
+import { parseResources, type ResourceOptions } from './cgroups/resources';
 import { privilegesOf, securityConfig } from './security';
-import type { InitSpec } from './spec';
+import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
 import { relayPty, type PtyEnds, type PtyRelay } from './tty-relay';
 
@@ -59,6 +63,7 @@ export interface RunOptions {
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
+  resources: ResourceOptions;
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -79,6 +84,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
   const workdir = validateWorkdir(opts.workdir ?? '/');
   const userEnv = parseEnv(opts.env);
   const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt);
+  const resources = parseResources(opts.resources);
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -97,8 +103,9 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
       network: network.network?.name ?? network.mode,
       autoRemove: opts.rm,
       security,
+      resources,
     },
-    state: { status: 'created', pid: 0, exitCode: 0, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
+    state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: opts.detach ? containerDir.log(id) : '',
   };
   return { rec, network };
@@ -111,6 +118,13 @@ function writeEtcFiles(rec: ContainerRecord, network: ContainerNetwork): void {
   writeFileSync(containerDir.file(rec.id, 'hosts'), hosts);
   writeFileSync(containerDir.file(rec.id, 'hostname'), `${rec.config.hostname}\n`);
   writeFileSync(containerDir.file(rec.id, 'resolv.conf'), resolvConf(host));
+}
+
+/** What init mounts at /sys/fs/cgroup: this host's layout. */
+function cgroupMounts(): CgroupMounts {
+  const layout = cgroupLayout();
+  if (layout.version === 2) return { version: 2 };
+  return { version: 1, hierarchies: layout.hierarchies.map((h) => ({ name: basename(h.mount), options: h.options })) };
 }
 
 function initSpec(rec: ContainerRecord): InitSpec {
@@ -127,6 +141,8 @@ function initSpec(rec: ContainerRecord): InitSpec {
     tty: rec.config.tty,
     interactive: rec.config.interactive,
     privileges: privilegesOf(rec.config.security),
+    cgroups: cgroupMounts(),
+    devices: rec.config.resources.devices.map((d) => ({ path: d.container, type: d.rule.type, major: d.rule.major as number, minor: d.rule.minor as number, mode: d.mode, uid: d.uid, gid: d.gid })),
     etc: {
       hosts: containerDir.file(rec.id, 'hosts'),
       hostname: containerDir.file(rec.id, 'hostname'),
@@ -174,14 +190,19 @@ function detachedIo(rec: ContainerRecord): Io {
   };
 }
 
+/** The next message from init, which must be `type`; an error it reports is thrown. */
+async function expect(init: InitProcess, type: 'need-pty' | 'ready'): Promise<void> {
+  const msg = await init.next();
+  if (msg?.type === 'error') throw new StartError(msg.message, msg.exitCode);
+  if (msg?.type !== type) throw new StartError(`init ${msg ? `sent ${msg.type}` : 'exited'} where it should have said ${type}`, 125);
+}
+
 /** Drives init from spec to exec; resolves once the command runs. */
-async function start(rec: ContainerRecord, init: InitProcess, io: Io): Promise<PtyRelay | null> {
+async function start(rec: ContainerRecord, init: InitProcess, io: Io, cgroup: ContainerCgroup): Promise<PtyRelay | null> {
   init.send({ type: 'spec', spec: initSpec(rec) });
   let pty: PtyRelay | null = null;
   if (rec.config.tty) {
-    const ask = await init.next();
-    if (ask?.type === 'error') throw new StartError(ask.message, ask.exitCode);
-    if (ask?.type !== 'need-pty') throw new StartError('init exited before it asked for a terminal', 125);
+    await expect(init, 'need-pty');
     // init has pivoted into the container's root and no process of the container runs yet:
     // the pty comes from the container's own devpts, found from inside that root.
     const root = RootDir.open(`/proc/${init.pid}/root`, 'the container');
@@ -194,6 +215,10 @@ async function start(rec: ContainerRecord, init: InitProcess, io: Io): Promise<P
     pty = relayPty(opened.master, io.pty);
     init.send({ type: 'pty', number: opened.number });
   }
+  // init has built its root: only now into the cgroup, so the memory its Node start-up took is
+  // not charged to the container.
+  await expect(init, 'ready');
+  cgroup.join(init.pid);
   init.send({ type: 'go' });
   const after = await init.next();
   if (after !== null) {
@@ -217,6 +242,7 @@ async function supervise(
 ): Promise<number> {
   let init: InitProcess | undefined;
   let recorded = false;
+  let cgroup: ContainerCgroup | undefined;
   const stdio = ContainerStdio.open(io.stdio);
   // Before the command runs, a signal aborts the start; afterwards attach() forwards them.
   const offAbort = forwardSignals ? onSignals(() => init?.child.kill('SIGKILL')) : () => undefined;
@@ -237,13 +263,14 @@ async function supervise(
       network.reserve(rec);
       writeContainerRecord(rec);
       writeEtcFiles(rec, network);
+      cgroup = ContainerCgroup.create(rec.id, rec.config.resources);
       network.connect(rec, pid);
     });
     network.close();
     faultPoint('run:after-plug');
     const exited = waitForExit(init.child);
     const pty = await Promise.race([
-      start(rec, init, io),
+      start(rec, init, io, cgroup!),
       exited.then((code) => {
         throw new StartError(`the container's init exited with code ${code} before the command started`, 125);
       }),
@@ -255,7 +282,7 @@ async function supervise(
     faultPoint('run:after-start');
     const code = await attach({ pid, exited }, { stdio, pty }, forwardSignals);
     io.close();
-    finish(rec, network, code);
+    finish(rec, network, cgroup!, code);
     return code;
   } catch (err) {
     network.close();
@@ -266,6 +293,7 @@ async function supervise(
     }
     if (recorded) {
       withLock(() => {
+        cgroup?.remove();
         network.release(rec);
         removeContainerRecord(rec.id);
       });
@@ -276,12 +304,14 @@ async function supervise(
   }
 }
 
-/** The container ended: record it (or remove it, with --rm) and free its addresses. */
-function finish(rec: ContainerRecord, network: ContainerNetwork, code: number): void {
+/** The container ended: record it (or remove it, with --rm), free its addresses and remove its cgroup. */
+function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: ContainerCgroup, code: number): void {
   withLock(() => {
+    const oomKilled = cgroup.oomKilled();
+    cgroup.remove();
     network.release(rec);
     if (rec.config.autoRemove) return removeContainerRecord(rec.id);
-    rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: code, finishedAt: new Date().toISOString() };
+    rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: code, oomKilled, finishedAt: new Date().toISOString() };
     writeContainerRecord(rec);
   });
 }

@@ -5,7 +5,11 @@
  */
 import { ALL_CAPS, CAP, DOCKER_DEFAULT_CAPS, type CapName } from '../sys/capabilities';
 import { TsrunError } from '../sys/error';
+import { compileFilter } from '../sys/seccomp/filter';
 import type { SecurityConfig } from '../state/containers';
+import { DEFAULT_PROFILE } from './seccomp/default-profile';
+import { parseDockerProfile, readProfileFile } from './seccomp/docker-json';
+import { filterFor, type Profile } from './seccomp/profile';
 import type { Privileges } from './spec';
 
 
@@ -30,18 +34,33 @@ export function containerCapabilities(add: string[], drop: string[]): CapName[] 
   return [...new Set([...DOCKER_DEFAULT_CAPS.filter((c) => !drops.includes(c)), ...added])];
 }
 
-/** --security-opt: `no-new-privileges` with an optional `:true|false` (or `=`), as Docker takes it. */
-export function parseSecurityOpts(opts: string[]): { noNewPrivileges: boolean } {
+/**
+ * --security-opt: `no-new-privileges` with an optional `:true|false` (or `=`), and
+ * `seccomp=unconfined` or `seccomp=PROFILE.json`, as Docker takes them. A profile file is read
+ * (and checked) now; the container keeps its text.
+ */
+export function parseSecurityOpts(opts: string[]): Pick<SecurityConfig, 'noNewPrivileges' | 'seccomp'> {
   let noNewPrivileges = false;
+  let seccomp: SecurityConfig['seccomp'] = 'default';
   for (const opt of opts) {
-    const m = /^no-new-privileges(?:[:=](.*))?$/.exec(opt);
-    if (m && (m[1] === undefined || m[1] === 'true' || m[1] === 'false')) {
-      noNewPrivileges = m[1] !== 'false';
+    const nnp = /^no-new-privileges(?:[:=](.*))?$/.exec(opt);
+    if (nnp && (nnp[1] === undefined || nnp[1] === 'true' || nnp[1] === 'false')) {
+      noNewPrivileges = nnp[1] !== 'false';
       continue;
     }
-    throw new TsrunError(`invalid --security-opt: "${opt}" (tsrun understands no-new-privileges[:true|false])`);
+    const sc = /^seccomp[:=](.+)$/.exec(opt);
+    if (sc) {
+      if (sc[1] === 'unconfined') seccomp = 'unconfined';
+      else {
+        const json = readProfileFile(sc[1]!);
+        parseDockerProfile(json, sc[1]!);
+        seccomp = { source: sc[1]!, json };
+      }
+      continue;
+    }
+    throw new TsrunError(`invalid --security-opt: "${opt}" (tsrun understands no-new-privileges[:true|false], seccomp=unconfined and seccomp=PROFILE.json)`);
   }
-  return { noNewPrivileges };
+  return { noNewPrivileges, seccomp };
 }
 
 /** Checks the options and returns what the container record keeps. */
@@ -50,7 +69,22 @@ export function securityConfig(capAdd: string[], capDrop: string[], securityOpt:
   return { capAdd, capDrop, securityOpt, ...parseSecurityOpts(securityOpt) };
 }
 
-/** What the container's processes run with (Docker's defaults for records that predate these options). */
+function profileOf(c: SecurityConfig['seccomp'] | undefined): Profile | null {
+  if (c === 'unconfined') return null;
+  if (c === undefined || c === 'default') return DEFAULT_PROFILE;
+  return parseDockerProfile(c.json, c.source);
+}
+
+/**
+ * What the container's processes run with (Docker's defaults for records that predate these
+ * options): capabilities, no_new_privs, and the seccomp filter compiled for those capabilities.
+ */
 export function privilegesOf(c: SecurityConfig | undefined): Privileges {
-  return { capabilities: containerCapabilities(c?.capAdd ?? [], c?.capDrop ?? []), noNewPrivileges: c?.noNewPrivileges ?? false };
+  const capabilities = containerCapabilities(c?.capAdd ?? [], c?.capDrop ?? []);
+  const profile = profileOf(c?.seccomp);
+  return {
+    capabilities,
+    noNewPrivileges: c?.noNewPrivileges ?? false,
+    seccomp: profile ? compileFilter(filterFor(profile, capabilities)).toString('base64') : null,
+  };
 }

@@ -5,7 +5,12 @@ import type { CapName } from '../sys/capabilities';
 export interface Privileges {
   capabilities: CapName[];
   noNewPrivileges: boolean;
+  /** The compiled seccomp filter (struct sock_filter[], base64), or null for unconfined. */
+  seccomp: string | null;
 }
+
+/** What init mounts at /sys/fs/cgroup: the host's layout, each v1 hierarchy by the name of its mount. */
+export type CgroupMounts = { version: 2 } | { version: 1; hierarchies: Array<{ name: string; options: string }> };
 
 export interface InitSpec {
   id: string;
@@ -22,18 +27,24 @@ export interface InitSpec {
   /** Without -i the command's stdin is the container's own /dev/null; with it, the pipe init was given. */
   interactive: boolean;
   privileges: Privileges;
+  cgroups: CgroupMounts;
+  /** --device nodes to make in the container's /dev. */
+  devices: Array<{ path: string; type: 'c' | 'b'; major: number; minor: number; mode: number; uid: number; gid: number }>;
   /** Files bind-mounted over /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etc: { hosts: string; hostname: string; 'resolv.conf': string };
 }
 
-/** parent -> init */
+/**
+ * parent -> init. init answers the spec with `ready` (after `need-pty` with -t) once its root
+ * is built; the parent then moves it into the container's cgroup and says `go`.
+ */
 export type ParentMessage =
   | { type: 'spec'; spec: InitSpec }
   | { type: 'pty'; number: number }
   | { type: 'go' };
 
 /** init -> parent. A successful execve closes the socket instead of answering. */
-export type InitMessage = { type: 'need-pty' } | { type: 'error'; message: string; exitCode: number };
+export type InitMessage = { type: 'need-pty' } | { type: 'ready' } | { type: 'error'; message: string; exitCode: number };
 
 /** The fd of the sync socket in init (stdio index 3). */
 export const SYNC_FD = 3;

@@ -9,7 +9,8 @@
  * the spawned child is still a copy of it, so the container cannot open its /proc/PID/exe,
  * fd or mem in that instant. The thread then waits for the command and reports its end.
  */
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { limitCapabilities } from '../sys/capabilities';
 import { TsrunError } from '../sys/error';
@@ -19,6 +20,7 @@ import { CLONE, NamespaceSet, unshare } from '../sys/namespace';
 import { setNoNewPrivs, setNotDumpable } from '../sys/prctl';
 import { isAlive, type ProcessIdentity } from '../sys/process';
 import { fchdir, O, RootDir } from '../sys/root-dir';
+import { installFilter } from '../sys/seccomp/filter';
 import { posixSpawn, type ChildFd } from '../sys/spawn';
 import { openPtyMaster } from '../sys/tty';
 import { waitExit } from '../sys/wait';
@@ -36,6 +38,8 @@ export interface TenantRequest {
   tty: boolean;
   /** Pipes of `tsrun exec` for fds 0-2; null: the container's own /dev/null. */
   stdio: ChildStdio;
+  /** The container's cgroup directories: the command is spawned inside them. */
+  cgroup: string[];
   privileges: Privileges;
   /** Wait for the command and report its exit (not with -d). */
   wait: boolean;
@@ -73,6 +77,14 @@ function joinContainer(container: ProcessIdentity): void {
 }
 
 function start(req: TenantRequest): { pid: number; pty: { master: number; number: number } | null } {
+  // First, with every capability and the host's cgroup namespace: the whole process moves into
+  // the container's cgroup (a process moves whole), so the command starts inside it with no
+  // moment outside. `tsrun exec`'s main thread moves back once the command runs.
+  for (const dir of req.cgroup) writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
+  return startInside(req);
+}
+
+function startInside(req: TenantRequest): { pid: number; pty: { master: number; number: number } | null } {
   joinContainer(req.container);
   const root = RootDir.open('/', 'the container');
   const opened: number[] = [];
@@ -102,6 +114,8 @@ function start(req: TenantRequest): { pid: number; pty: { master: number; number
       stdio = [own(req.stdio.stdin), own(req.stdio.stdout), own(req.stdio.stderr)];
     }
     joinNewSessionKeyring();
+    // Installed while CAP_SYS_ADMIN is still held; this thread dies soon after the spawn.
+    if (req.privileges.seccomp !== null) installFilter(Buffer.from(req.privileges.seccomp, 'base64'));
     limitCapabilities(req.privileges.capabilities);
     if (req.privileges.noNewPrivileges) setNoNewPrivs();
     setNotDumpable();

@@ -18,6 +18,43 @@ export interface SecurityConfig {
   capDrop: string[];
   securityOpt: string[];
   noNewPrivileges: boolean;
+  /** Docker's default profile, none, or a profile of Docker's JSON format (its text, as read at run). */
+  seccomp: 'default' | 'unconfined' | { source: string; json: string };
+}
+
+/** A device cgroup rule: type, numbers (`*` for any) and a subset of rwm. */
+export interface DeviceRule {
+  type: 'c' | 'b';
+  major: number | '*';
+  minor: number | '*';
+  access: string;
+}
+
+/** A --device: the host's node, where it goes in the container, and its rule. */
+export interface DeviceMapping {
+  host: string;
+  container: string;
+  rule: DeviceRule;
+  /** The host node's mode, owner and group, given to the container's node. */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** The container's cgroup settings as asked for (Docker's HostConfig fields). */
+export interface Resources {
+  cgroupParent: string;
+  /** Bytes; 0 when unlimited. */
+  memory: number;
+  /** Bytes of memory plus swap; -1 unlimited; 0 when not given (Docker then allows as much swap as memory). */
+  memorySwap: number;
+  /** 0 when unlimited. */
+  pidsLimit: number;
+  /** CPUs in billionths (Docker's NanoCpus); 0 when unlimited. */
+  nanoCpus: number;
+  /** Relative weight; 0 when not given (the kernel's 1024). */
+  cpuShares: number;
+  devices: DeviceMapping[];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
@@ -39,6 +76,8 @@ export interface ContainerRecord {
     autoRemove: boolean;
     /** --cap-add, --cap-drop, --security-opt. */
     security: SecurityConfig;
+    /** --memory, --pids-limit, --cpus ... and --cgroup-parent, --device. */
+    resources: Resources;
   };
   /** The endpoint on a macvlan/ipvlan network while the container runs. */
   endpoint?: Endpoint & { networkId: string; networkName: string; gateway: string; ipv6Gateway: string };
@@ -47,6 +86,8 @@ export interface ContainerRecord {
     /** The container's PID 1 as the host sees it; 0 when not running. */
     pid: number;
     exitCode: number;
+    /** The kernel's OOM killer killed a process of the container. */
+    oomKilled: boolean;
     startedAt: string;
     finishedAt: string;
     /** Why the container ended without an exit code of its own (its monitor died). */

@@ -63,6 +63,7 @@ export const libc = {
   symlinkat: fn('symlinkat', T.I32, [T.String, T.I32, T.String]),
   unlinkat: fn('unlinkat', T.I32, [T.I32, T.String, T.I32]),
   readlinkat: fn('readlinkat', T.I64, [T.I32, T.String, T.U8Array, T.U64]),
+  fchownat: fn('fchownat', T.I32, [T.I32, T.String, T.U32, T.U32, T.I32]),
   fchdir: fn('fchdir', T.I32, [T.I32]),
   /** waitid(P_PID, pid, siginfo_t *, options): blocks the calling thread. */
   waitid: fn('waitid', T.I32, [T.I32, T.I32, T.U8Array, T.I32]),

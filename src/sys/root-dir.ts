@@ -166,6 +166,12 @@ export function mknodAt(dirFd: number, name: string, mode: number, dev: number, 
   check(libc.mknodat([dirFd, name, mode, dev]), 'mknod', what);
 }
 
+const AT_SYMLINK_NOFOLLOW = 0x100;
+
+export function chownAt(dirFd: number, name: string, uid: number, gid: number, what: string): void {
+  check(libc.fchownat([dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW]), 'chown', what);
+}
+
 export function symlinkAt(target: string, dirFd: number, name: string, what: string): void {
   check(libc.symlinkat([target, dirFd, name]), 'symlink', what);
 }

@@ -8,4 +8,6 @@ export const SYS = {
   close_range: 436,
   openat2: 437,
   keyctl: 250,
+  seccomp: 317,
+  bpf: 321,
 } as const;
