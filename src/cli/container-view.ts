@@ -100,7 +100,7 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       CapAdd: nullIfEmpty(c.config.security?.capAdd),
       CapDrop: nullIfEmpty(c.config.security?.capDrop),
       SecurityOpt: nullIfEmpty(c.config.security?.securityOpt),
-      CgroupParent: res?.cgroupParent ?? '',
+      CgroupParent: res?.cgroup === false ? '' : res?.cgroupParent ?? '',
       Memory: res?.memory ?? 0,
       MemorySwap: res ? swapOf(res) : 0,
       NanoCpus: res?.nanoCpus ?? 0,

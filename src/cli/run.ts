@@ -26,6 +26,7 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('pids-limit', { type: 'string', describe: 'Most processes and threads at once (-1 or 0: unlimited)' })
     .option('cpus', { type: 'string', describe: 'CPUs the container may use (e.g. 0.5)' })
     .option('cpu-shares', { alias: 'c', type: 'string', describe: 'Relative CPU weight (default 1024)' })
+    .option('cgroups', { type: 'string', describe: 'enabled (default), or disabled: no cgroup of its own, as Podman\'s --cgroups=disabled' })
     .option('cgroup-parent', { type: 'string', describe: 'Parent cgroup of the container\'s cgroup (default tsrun)' })
     .option('device', { type: 'string', array: true, default: [], describe: 'Give the container a host device: HOST[:CONTAINER][:PERMS]' })
     .strictOptions()
@@ -63,6 +64,7 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
       pidsLimit: a['pids-limit'],
       cpus: a.cpus,
       cpuShares: a['cpu-shares'],
+      cgroups: a.cgroups,
       cgroupParent: a['cgroup-parent'],
       devices: a.device.map(String),
     },

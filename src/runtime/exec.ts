@@ -88,7 +88,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
       tty: o.tty,
       stdio: stdio.child,
       privileges: privilegesOf(rec.config.security),
-      cgroup: ContainerCgroup.of(rec.id, rec.config.resources?.cgroupParent ?? 'tsrun').dirs,
+      cgroup: ContainerCgroup.ofContainer(rec)?.dirs ?? [],
       wait: attached,
     });
     started = await tenant.started;

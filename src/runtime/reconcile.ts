@@ -27,7 +27,7 @@ function settle(rec: ContainerRecord): void {
     exitCode = KILLED;
     error = 'its monitor died; tsrun killed the container';
   }
-  ContainerCgroup.of(rec.id, rec.config.resources?.cgroupParent ?? 'tsrun').remove();
+  ContainerCgroup.ofContainer(rec)?.remove();
   if (rec.endpoint) {
     const net = releaseEndpointOf(rec.endpoint.networkId, rec.id);
     if (net) refreshNetworkHosts(net);

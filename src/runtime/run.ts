@@ -198,7 +198,7 @@ async function expect(init: InitProcess, type: 'need-pty' | 'ready'): Promise<vo
 }
 
 /** Drives init from spec to exec; resolves once the command runs. */
-async function start(rec: ContainerRecord, init: InitProcess, io: Io, cgroup: ContainerCgroup): Promise<PtyRelay | null> {
+async function start(rec: ContainerRecord, init: InitProcess, io: Io, cgroup: ContainerCgroup | null): Promise<PtyRelay | null> {
   init.send({ type: 'spec', spec: initSpec(rec) });
   let pty: PtyRelay | null = null;
   if (rec.config.tty) {
@@ -218,7 +218,7 @@ async function start(rec: ContainerRecord, init: InitProcess, io: Io, cgroup: Co
   // init has built its root: only now into the cgroup, so the memory its Node start-up took is
   // not charged to the container.
   await expect(init, 'ready');
-  cgroup.join(init.pid);
+  cgroup?.join(init.pid);
   init.send({ type: 'go' });
   const after = await init.next();
   if (after !== null) {
@@ -242,7 +242,7 @@ async function supervise(
 ): Promise<number> {
   let init: InitProcess | undefined;
   let recorded = false;
-  let cgroup: ContainerCgroup | undefined;
+  let cgroup: ContainerCgroup | null = null;
   const stdio = ContainerStdio.open(io.stdio);
   // Before the command runs, a signal aborts the start; afterwards attach() forwards them.
   const offAbort = forwardSignals ? onSignals(() => init?.child.kill('SIGKILL')) : () => undefined;
@@ -263,14 +263,14 @@ async function supervise(
       network.reserve(rec);
       writeContainerRecord(rec);
       writeEtcFiles(rec, network);
-      cgroup = ContainerCgroup.create(rec.id, rec.config.resources);
+      if (rec.config.resources.cgroup) cgroup = ContainerCgroup.create(rec.id, rec.config.resources);
       network.connect(rec, pid);
     });
     network.close();
     faultPoint('run:after-plug');
     const exited = waitForExit(init.child);
     const pty = await Promise.race([
-      start(rec, init, io, cgroup!),
+      start(rec, init, io, cgroup),
       exited.then((code) => {
         throw new StartError(`the container's init exited with code ${code} before the command started`, 125);
       }),
@@ -282,7 +282,7 @@ async function supervise(
     faultPoint('run:after-start');
     const code = await attach({ pid, exited }, { stdio, pty }, forwardSignals);
     io.close();
-    finish(rec, network, cgroup!, code);
+    finish(rec, network, cgroup, code);
     return code;
   } catch (err) {
     network.close();
@@ -305,10 +305,10 @@ async function supervise(
 }
 
 /** The container ended: record it (or remove it, with --rm), free its addresses and remove its cgroup. */
-function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: ContainerCgroup, code: number): void {
+function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: ContainerCgroup | null, code: number): void {
   withLock(() => {
-    const oomKilled = cgroup.oomKilled();
-    cgroup.remove();
+    const oomKilled = cgroup?.oomKilled() ?? false;
+    cgroup?.remove();
     network.release(rec);
     if (rec.config.autoRemove) return removeContainerRecord(rec.id);
     rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: code, oomKilled, finishedAt: new Date().toISOString() };

@@ -66,7 +66,7 @@ function blockIo(dirs: string[]): { read: number; write: number } {
 }
 
 export function sample(rec: ContainerRecord): Sample {
-  const dirs = ContainerCgroup.of(rec.id, rec.config.resources?.cgroupParent ?? 'tsrun').dirs;
+  const dirs = ContainerCgroup.ofContainer(rec)?.dirs ?? [];
   const cpuV2 = readIn(dirs, 'cpu.stat');
   const cpuNs = cpuV2 !== undefined && cpuV2.includes('usage_usec') ? keyed(cpuV2, 'usage_usec') * 1000 : Number(readIn(dirs, 'cpuacct.usage') ?? 0);
   const stat = readIn(dirs, 'memory.stat') ?? '';

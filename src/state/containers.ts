@@ -43,6 +43,8 @@ export interface DeviceMapping {
 
 /** The container's cgroup settings as asked for (Docker's HostConfig fields). */
 export interface Resources {
+  /** Podman's --cgroups=disabled: no cgroup of its own (so no limits and no device rules). */
+  cgroup: boolean;
   cgroupParent: string;
   /** Bytes; 0 when unlimited. */
   memory: number;

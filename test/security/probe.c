@@ -14,7 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -38,6 +44,9 @@ static const char *errname(int e) {
   case ELOOP: return "ELOOP";
   case ENOKEY: return "ENOKEY";
   case EINVAL: return "EINVAL";
+  case ENOSYS: return "ENOSYS";
+  case EBADF: return "EBADF";
+  case EFAULT: return "EFAULT";
   default: return strerror(e);
   }
 }
@@ -249,6 +258,101 @@ static int drop_exec(char **cmd) {
   return 2;
 }
 
+/* Prints NAME=ok, or NAME=<errno name> when the call failed. */
+static void report(const char *name, long rc) {
+  printf("%s=%s\n", name, rc < 0 ? errname(errno) : "ok");
+}
+
+/*
+ * syscalls: calls Docker's default seccomp profile refuses, and some it allows, each reported
+ * as ok or the errno it failed with. Arguments are harmless: nothing here changes the system.
+ */
+static int syscalls(void) {
+  struct perf_event_attr pe = {.type = PERF_TYPE_SOFTWARE, .size = sizeof pe, .config = PERF_COUNT_SW_CPU_CLOCK, .disabled = 1, .exclude_kernel = 1};
+  report("keyctl", syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -4 /* user keyring */, 0));
+  report("add_key", syscall(SYS_add_key, "user", "probe", "x", 1, KEY_SPEC_SESSION_KEYRING));
+  report("unshare_user", syscall(SYS_unshare, CLONE_NEWUSER));
+  report("perf_event_open", syscall(SYS_perf_event_open, &pe, 0, -1, -1, 0));
+  report("userfaultfd", syscall(SYS_userfaultfd, 0));
+  report("personality_addr_no_randomize", syscall(SYS_personality, 0x0040000));
+  report("personality_query", syscall(SYS_personality, 0xffffffffUL));
+  report("kcmp", syscall(SYS_kcmp, getpid(), getpid(), 0 /* KCMP_FILE */, 0, 0));
+  report("move_pages", syscall(SYS_move_pages, 0, 0, NULL, NULL, NULL, 0));
+  report("socket_vsock", syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0));
+  report("socket_inet", syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0));
+  report("clone3", syscall(SYS_clone3, NULL, 0));
+  long child = syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0);
+  if (child == 0) _exit(0);
+  report("clone_newns", child);
+  child = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
+  if (child == 0) _exit(0);
+  report("clone_plain", child);
+  while (wait(NULL) > 0) {}
+  report("getpid", syscall(SYS_getpid));
+  /* The i386 entry point, from this 64-bit process: getpid (20) and keyctl (288). */
+  long r;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(20) : "memory");
+  printf("i386_getpid=%s\n", r == getpid() ? "ok" : r < 0 ? errname((int)-r) : "wrong");
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(288), "b"(0), "c"(-4), "d"(0) : "memory");
+  printf("i386_keyctl=%s\n", r >= 0 ? "ok" : errname((int)-r));
+  return 0;
+}
+
+/* mknod-open b|c MAJOR MINOR: makes the node, then opens it read-write. */
+static int mknod_open(char type, int major_, int minor_) {
+  unlink("/tmp/probe-node");
+  report("mknod", mknod("/tmp/probe-node", (type == 'b' ? S_IFBLK : S_IFCHR) | 0666, makedev(major_, minor_)));
+  int fd = open("/tmp/probe-node", O_RDWR | O_NONBLOCK | O_NOCTTY);
+  report("open", fd);
+  return 0;
+}
+
+/* open PATH r|w: opens an existing node for reading or for writing. */
+static int open_path(const char *path, const char *how) {
+  report("open", open(path, (how[0] == 'w' ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_NOCTTY));
+  return 0;
+}
+
+/* forks N: starts N sleeping children; prints how many started and why the next one did not. */
+static int forks(int n) {
+  int started = 0;
+  for (; started < n; started++) {
+    pid_t p = fork();
+    if (p < 0) break;
+    if (p == 0) {
+      sleep(30);
+      _exit(0);
+    }
+  }
+  printf("started=%d%s%s\n", started, started < n ? " error=" : "", started < n ? errname(errno) : "");
+  fflush(stdout);
+  kill(0, SIGKILL);
+  return 0;
+}
+
+/* alloc MB: allocates and touches MB megabytes, then says so. */
+static int alloc(int mb) {
+  for (int i = 0; i < mb; i++) {
+    char *p = malloc(1 << 20);
+    if (!p) return printf("malloc failed at %d MB\n", i), 1;
+    memset(p, 1, 1 << 20);
+  }
+  printf("allocated %d MB\n", mb);
+  return 0;
+}
+
+/* spin SECONDS: busy for SECONDS of wall time; prints the CPU time it got, in per cent of it. */
+static int spin(int seconds) {
+  struct timespec start, now, cpu;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do clock_gettime(CLOCK_MONOTONIC, &now);
+  while (now.tv_sec - start.tv_sec < seconds);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+  double wall = (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9;
+  printf("cpu=%.0f%%\n", 100 * (cpu.tv_sec + cpu.tv_nsec / 1e9) / wall);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 3 && !strcmp(argv[1], "tiocsti")) return tiocsti(argv[2]);
@@ -260,6 +364,12 @@ int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "jail")) return jail(argv[2]);
   if (argc >= 3 && !strcmp(argv[1], "drop-exec")) return drop_exec(argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "euid")) return printf("euid=%d\n", (int)geteuid()), 0;
-  fprintf(stderr, "usage: probe tiocsti CMD | fds | watch SECONDS | keyring DESC | addkey DESC CMD... | fifo-hup PATH | jail TARGET | drop-exec PROGRAM... | euid\n");
+  if (argc >= 2 && !strcmp(argv[1], "syscalls")) return syscalls();
+  if (argc >= 5 && !strcmp(argv[1], "mknod-open")) return mknod_open(argv[2][0], atoi(argv[3]), atoi(argv[4]));
+  if (argc >= 4 && !strcmp(argv[1], "open")) return open_path(argv[2], argv[3]);
+  if (argc >= 3 && !strcmp(argv[1], "forks")) return forks(atoi(argv[2]));
+  if (argc >= 3 && !strcmp(argv[1], "alloc")) return alloc(atoi(argv[2]));
+  if (argc >= 3 && !strcmp(argv[1], "spin")) return spin(atoi(argv[2]));
+  fprintf(stderr, "usage: probe tiocsti CMD | fds | watch SECONDS | keyring DESC | addkey DESC CMD... | fifo-hup PATH | jail TARGET | drop-exec PROGRAM... | euid | syscalls | mknod-open b|c MAJOR MINOR | open PATH r|w | forks N | alloc MB | spin SECONDS\n");
   return 2;
 }

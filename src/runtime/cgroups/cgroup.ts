@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { attachDeviceProgram, loadDeviceProgram } from '../../sys/bpf';
 import { fromNodeError, TsrunError } from '../../sys/error';
 import { cgroupLayout, type CgroupLayout } from './layout';
-import type { DeviceRule, Resources } from '../../state/containers';
+import type { ContainerRecord, DeviceRule, Resources } from '../../state/containers';
 import { DEFAULT_DEVICE_RULES, deviceProgram, v1Line } from './devices';
 
 /** Controllers a container's cgroup uses on v2 (enabled down the parent path when the host has them). */
@@ -92,6 +92,14 @@ export class ContainerCgroup {
   static of(id: string, parent: string): ContainerCgroup {
     const layout = cgroupLayout();
     return new ContainerCgroup(layout, dirsOf(layout, ContainerCgroup.pathOf(id, parent)));
+  }
+
+  /** The cgroup of a recorded container; null when it has none (--cgroups=disabled). */
+  static ofContainer(rec: ContainerRecord): ContainerCgroup | null {
+    // Records written before tsrun made cgroups have no resources: their cgroup would be tsrun's default.
+    const res = rec.config.resources as Resources | undefined;
+    if (res?.cgroup === false) return null;
+    return ContainerCgroup.of(rec.id, res?.cgroupParent ?? 'tsrun');
   }
 
   /** Makes the cgroup with its limits and device rules; on any failure nothing is left. */

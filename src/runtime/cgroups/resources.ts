@@ -9,6 +9,8 @@ import type { Resources } from '../../state/containers';
 import { parseDevice } from './devices';
 
 export interface ResourceOptions {
+  /** Podman's --cgroups: enabled (the default) or disabled. */
+  cgroups?: string;
   cgroupParent?: string;
   memory?: string;
   memorySwap?: string;
@@ -68,7 +70,14 @@ export function parseResources(o: ResourceOptions): Resources {
   let cpuShares = o.cpuShares === undefined ? 0 : parseInteger(o.cpuShares, '-c, --cpu-shares');
   // The kernel's range, as Docker clamps it.
   if (cpuShares !== 0) cpuShares = Math.min(262144, Math.max(2, cpuShares));
+  const cgroup = o.cgroups === undefined || o.cgroups === 'enabled';
+  if (!cgroup) {
+    if (o.cgroups !== 'disabled') throw new TsrunError(`invalid --cgroups "${o.cgroups}": use enabled or disabled`);
+    const limited = [o.memory, o.memorySwap, o.pidsLimit, o.cpus, o.cpuShares, o.cgroupParent].some((v) => v !== undefined) || o.devices.length > 0;
+    if (limited) throw new TsrunError('--cgroups=disabled leaves the container without a cgroup: it cannot take --memory, --pids-limit, --cpus, --cpu-shares, --cgroup-parent or --device');
+  }
   return {
+    cgroup,
     cgroupParent: parseCgroupParent(o.cgroupParent ?? 'tsrun'),
     memory,
     memorySwap,

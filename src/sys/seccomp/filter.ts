@@ -140,18 +140,18 @@ export function compileFilter(spec: FilterSpec): Buffer {
   const p = new BpfProgram();
   const defaultBlock = 'default';
   const allowBlock = 'allow';
-  // Blocks shared by every arch: one per distinct rule list (by content).
+  // Blocks shared by every arch: one per distinct list of rules (by the rules' positions).
   const blocks = new Map<string, { label: string; rules: FilterRule[] }>();
+  const index = new Map(spec.rules.map((r, i) => [r, i]));
   const blockFor = (rules: FilterRule[]): string => {
     const first = rules[0]!;
-    if (first.args.length === 0) return first.action.type === 'allow' ? allowBlock : blockOf([first]);
-    return blockOf(rules);
-  };
-  const blockOf = (rules: FilterRule[]): string => {
-    const key = JSON.stringify(rules, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    // An unconditional first rule decides alone; ALLOW is the common case and shares one return.
+    if (first.args.length === 0 && first.action.type === 'allow') return allowBlock;
+    const decisive = first.args.length === 0 ? [first] : rules;
+    const key = decisive.map((r) => index.get(r)).join(',');
     let b = blocks.get(key);
     if (!b) {
-      b = { label: p.fresh('rules'), rules };
+      b = { label: p.fresh('rules'), rules: decisive };
       blocks.set(key, b);
     }
     return b.label;
