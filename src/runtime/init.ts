@@ -4,8 +4,9 @@
  * spec on the sync socket (fd 3), builds the root filesystem in its own mount namespace,
  * sets the hostname, leaves tsrun's session (taking the container's own pty with -t), says
  * "ready" and waits for "go" (the network is plugged and this process is in the container's
- * cgroup), then makes its cgroup namespace and mounts /sys/fs/cgroup, takes a new session
- * keyring, installs the seccomp filter, drops to the container's privileges and execs. Every module is loaded before pivot_root; there is no node_modules
+ * cgroup, which the parent did after init said "booted"), then makes its cgroup namespace
+ * and mounts /sys/fs/cgroup, takes a new session keyring, installs the seccomp filter, drops
+ * to the container's privileges and execs. Every module is loaded before pivot_root; there is no node_modules
  * inside the container. No process of the container exists before the exec, so nothing
  * can look at this Node process while it works; it is made non-dumpable all the same.
  */
@@ -35,6 +36,9 @@ function takePty(): void {
 }
 
 function run(): never {
+  // Node has started and loaded every module: the parent may move this process into the
+  // container's cgroup now, while the root is built (the start-up's memory stays charged where it was).
+  sendToParent({ type: 'booted' });
   setNotDumpable();
   // Device nodes and directories get exactly the modes asked for; the command gets Docker's 022.
   process.umask(0);
@@ -52,7 +56,6 @@ function run(): never {
   }
   const path = resolveCommand(spec.argv[0]!, spec.env);
   const filter = spec.privileges.seccomp === null ? null : Buffer.from(spec.privileges.seccomp, 'base64');
-  // The parent moves this process into the container's cgroup between these two messages.
   sendToParent({ type: 'ready' });
   const go = readParentMessage();
   if (go.type !== 'go') throw new TsrunError(`expected go, got ${go.type}`);

@@ -191,7 +191,7 @@ function detachedIo(rec: ContainerRecord): Io {
 }
 
 /** The next message from init, which must be `type`; an error it reports is thrown. */
-async function expect(init: InitProcess, type: 'need-pty' | 'ready'): Promise<void> {
+async function expect(init: InitProcess, type: 'booted' | 'need-pty' | 'ready'): Promise<void> {
   const msg = await init.next();
   if (msg?.type === 'error') throw new StartError(msg.message, msg.exitCode);
   if (msg?.type !== type) throw new StartError(`init ${msg ? `sent ${msg.type}` : 'exited'} where it should have said ${type}`, 125);
@@ -200,6 +200,10 @@ async function expect(init: InitProcess, type: 'need-pty' | 'ready'): Promise<vo
 /** Drives init from spec to exec; resolves once the command runs. */
 async function start(rec: ContainerRecord, init: InitProcess, io: Io, cgroup: ContainerCgroup | null): Promise<PtyRelay | null> {
   init.send({ type: 'spec', spec: initSpec(rec) });
+  // Into the cgroup once init's own start-up is done (its memory is not the container's),
+  // while it builds the root: the first move costs an RCU grace period, hidden here.
+  await expect(init, 'booted');
+  cgroup?.join(init.pid);
   let pty: PtyRelay | null = null;
   if (rec.config.tty) {
     await expect(init, 'need-pty');
@@ -215,10 +219,7 @@ async function start(rec: ContainerRecord, init: InitProcess, io: Io, cgroup: Co
     pty = relayPty(opened.master, io.pty);
     init.send({ type: 'pty', number: opened.number });
   }
-  // init has built its root: only now into the cgroup, so the memory its Node start-up took is
-  // not charged to the container.
   await expect(init, 'ready');
-  cgroup?.join(init.pid);
   init.send({ type: 'go' });
   const after = await init.next();
   if (after !== null) {

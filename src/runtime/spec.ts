@@ -35,8 +35,9 @@ export interface InitSpec {
 }
 
 /**
- * parent -> init. init answers the spec with `ready` (after `need-pty` with -t) once its root
- * is built; the parent then moves it into the container's cgroup and says `go`.
+ * parent -> init. init says `booted` as soon as its Node start-up is done (the parent then
+ * moves it into the container's cgroup while it works), answers the spec with `ready` (after
+ * `need-pty` with -t) once its root is built, and execs on `go`.
  */
 export type ParentMessage =
   | { type: 'spec'; spec: InitSpec }
@@ -44,7 +45,7 @@ export type ParentMessage =
   | { type: 'go' };
 
 /** init -> parent. A successful execve closes the socket instead of answering. */
-export type InitMessage = { type: 'need-pty' } | { type: 'ready' } | { type: 'error'; message: string; exitCode: number };
+export type InitMessage = { type: 'booted' } | { type: 'need-pty' } | { type: 'ready' } | { type: 'error'; message: string; exitCode: number };
 
 /** The fd of the sync socket in init (stdio index 3). */
 export const SYNC_FD = 3;
