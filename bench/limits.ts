@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fmt, median, timeCommand } from './stats';
 
-const RUNS = Number(process.env.RUNS ?? 21);
+const RUNS = Number(process.env.RUNS ?? 41);
 const repo = resolve(__dirname, '../..');
 const bin = join(repo, 'bin', 'tsrun');
 const tarball = process.env.TSRUN_TEST_IMAGES

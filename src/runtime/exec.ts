@@ -14,7 +14,7 @@ import { ContainerCgroup, ownCgroupDirs } from './cgroups/cgroup';
 import { resolveContainer } from './lifecycle';
 import { containerEnv, parseEnv, requireRoot, validateWorkdir } from './options';
 import { StartError } from './run';
-import { privilegesOf } from './security';
+import { privilegesOf } from './privileges';
 import { ContainerStdio } from './stdio';
 import type { TenantReport, TenantRequest } from './tenant';
 import { relayPty } from './tty-relay';

@@ -1,89 +1,11 @@
 /**
- * init: the container's PID 1 until it execs the user's command. Spawned by the parent
- * right after it unshared the pid, net, uts, ipc and cgroup namespaces, it waits for its
- * spec on the sync socket (fd 3), builds the root filesystem in its own mount namespace,
- * sets the hostname, leaves tsrun's session (taking the container's own pty with -t), says
- * "ready" and waits for "go" (the network is plugged and this process is in the container's
- * cgroup, which the parent did after init said "booted"), then makes its cgroup namespace
- * and mounts /sys/fs/cgroup, takes a new session keyring, installs the seccomp filter, drops
- * to the container's privileges and execs. Every module is loaded before pivot_root; there is no node_modules
- * inside the container. No process of the container exists before the exec, so nothing
- * can look at this Node process while it works; it is made non-dumpable all the same.
+ * init's entry. Node has started; before anything else is loaded it says "booted", so the
+ * parent can move this process into the container's cgroup while the rest of init loads and
+ * builds the root (the first move into a cgroup waits for an RCU grace period; here that wait
+ * overlaps work). What Node's own start-up took stays charged where it was.
  */
-import { openSync } from 'node:fs';
-import { limitCapabilities } from '../sys/capabilities';
-import { TsrunError } from '../sys/error';
-import { dup2, execve, prepareForExec, sethostname, setsid } from '../sys/exec';
-import { joinNewSessionKeyring } from '../sys/keyring';
-import { CLONE, unshare } from '../sys/namespace';
-import { installFilter } from '../sys/seccomp/filter';
-import { setNoNewPrivs, setNotDumpable } from '../sys/prctl';
-import { setControllingTerminal } from '../sys/tty';
-import { execFailure, failureCode, resolveCommand } from './command';
-import { mountCgroups, setupRootfs } from './filesystem';
-import type { InitSpec } from './spec';
-import { readParentMessage, sendToParent } from './sync-init';
+import { writeSync } from 'node:fs';
+import { SYNC_FD, type InitMessage } from './spec';
 
-/** A new session whose controlling terminal is the container's pty N (opened by the parent from the container's devpts). */
-function takePty(): void {
-  sendToParent({ type: 'need-pty' });
-  const msg = readParentMessage();
-  if (msg.type !== 'pty') throw new TsrunError(`expected a pty from the parent, got ${msg.type}`);
-  setsid();
-  const fd = openSync(`/dev/pts/${msg.number}`, 'r+');
-  setControllingTerminal(fd);
-  for (const target of [0, 1, 2]) dup2(fd, target);
-}
-
-function run(): never {
-  // Node has started and loaded every module: the parent may move this process into the
-  // container's cgroup now, while the root is built (the start-up's memory stays charged where it was).
-  sendToParent({ type: 'booted' });
-  setNotDumpable();
-  // Device nodes and directories get exactly the modes asked for; the command gets Docker's 022.
-  process.umask(0);
-  const first = readParentMessage();
-  if (first.type !== 'spec') throw new TsrunError(`init: expected the container spec, got ${first.type}`);
-  const spec: InitSpec = first.spec;
-  setupRootfs(spec);
-  sethostname(spec.hostname);
-  if (spec.tty) {
-    takePty();
-  } else {
-    // No controlling terminal: the invoker's stays out of reach (TIOCSTI, /dev/tty).
-    setsid();
-    if (!spec.interactive) dup2(openSync('/dev/null', 'r'), 0);
-  }
-  const path = resolveCommand(spec.argv[0]!, spec.env);
-  const filter = spec.privileges.seccomp === null ? null : Buffer.from(spec.privileges.seccomp, 'base64');
-  sendToParent({ type: 'ready' });
-  const go = readParentMessage();
-  if (go.type !== 'go') throw new TsrunError(`expected go, got ${go.type}`);
-  // A cgroup namespace made now has the container's cgroup as its root.
-  unshare(CLONE.NEWCGROUP, 'cgroup namespace');
-  mountCgroups(spec.cgroups);
-  joinNewSessionKeyring();
-  // Installed while CAP_SYS_ADMIN is still held (no_new_privs may be off); what follows is allowed by any profile Docker's resembles.
-  if (filter) installFilter(filter);
-  limitCapabilities(spec.privileges.capabilities);
-  if (spec.privileges.noNewPrivileges) setNoNewPrivs();
-  process.umask(0o022);
-  prepareForExec();
-  try {
-    return execve(path, spec.argv, spec.env);
-  } catch (err) {
-    throw execFailure(spec.argv[0]!, err);
-  }
-}
-
-try {
-  run();
-} catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  try {
-    sendToParent({ type: 'error', message, exitCode: failureCode(err) });
-  } catch {
-    // the parent is gone; nobody is left to tell
-  }
-  process.exit(failureCode(err));
-}
+writeSync(SYNC_FD, `${JSON.stringify({ type: 'booted' } satisfies InitMessage)}\n`);
+require('./init-process');

@@ -34,10 +34,10 @@ import { LogWriter, type Stream } from './logs';
 import { generateName } from './names';
 import { containerEnv, parseEnv, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
 import { spawnInit, waitForExit, type InitProcess } from './parent';
-import { ContainerCgroup } from './cgroups/cgroup';
+import type { ContainerCgroup } from './cgroups/cgroup';
 import { cgroupLayout } from './cgroups/layout';
 import { parseResources, type ResourceOptions } from './cgroups/resources';
-import { privilegesOf, securityConfig } from './security';
+import { securityConfig } from './security';
 import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
 import { relayPty, type PtyEnds, type PtyRelay } from './tty-relay';
@@ -127,6 +127,7 @@ function cgroupMounts(): CgroupMounts {
   return { version: 1, hierarchies: layout.hierarchies.map((h) => ({ name: basename(h.mount), options: h.options })) };
 }
 
+/** Compiles the seccomp filter too: called after init's spawn, so that work overlaps its start-up. */
 function initSpec(rec: ContainerRecord): InitSpec {
   return {
     id: rec.id,
@@ -140,7 +141,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
     workdir: rec.config.workdir,
     tty: rec.config.tty,
     interactive: rec.config.interactive,
-    privileges: privilegesOf(rec.config.security),
+    privileges: (require('./privileges') as typeof import('./privileges')).privilegesOf(rec.config.security),
     cgroups: cgroupMounts(),
     devices: rec.config.resources.devices.map((d) => ({ path: d.container, type: d.rule.type, major: d.rule.major as number, minor: d.rule.minor as number, mode: d.mode, uid: d.uid, gid: d.gid })),
     etc: {
@@ -200,8 +201,8 @@ async function expect(init: InitProcess, type: 'booted' | 'need-pty' | 'ready'):
 /** Drives init from spec to exec; resolves once the command runs. */
 async function start(rec: ContainerRecord, init: InitProcess, io: Io, cgroup: ContainerCgroup | null): Promise<PtyRelay | null> {
   init.send({ type: 'spec', spec: initSpec(rec) });
-  // Into the cgroup once init's own start-up is done (its memory is not the container's),
-  // while it builds the root: the first move costs an RCU grace period, hidden here.
+  // Into the cgroup once init's Node start-up is done (its memory is not the container's),
+  // while it loads and builds the root: the first move's RCU grace period is hidden there.
   await expect(init, 'booted');
   cgroup?.join(init.pid);
   let pty: PtyRelay | null = null;
@@ -264,7 +265,11 @@ async function supervise(
       network.reserve(rec);
       writeContainerRecord(rec);
       writeEtcFiles(rec, network);
-      if (rec.config.resources.cgroup) cgroup = ContainerCgroup.create(rec.id, rec.config.resources);
+      if (rec.config.resources.cgroup) {
+        // Loaded after init's spawn, so its loading overlaps init's start-up.
+        const { ContainerCgroup } = require('./cgroups/cgroup') as typeof import('./cgroups/cgroup');
+        cgroup = ContainerCgroup.create(rec.id, rec.config.resources);
+      }
       network.connect(rec, pid);
     });
     network.close();

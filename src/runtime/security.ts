@@ -5,12 +5,7 @@
  */
 import { ALL_CAPS, CAP, DOCKER_DEFAULT_CAPS, type CapName } from '../sys/capabilities';
 import { TsrunError } from '../sys/error';
-import { compileFilter } from '../sys/seccomp/filter';
 import type { SecurityConfig } from '../state/containers';
-import { DEFAULT_PROFILE } from './seccomp/default-profile';
-import { parseDockerProfile, readProfileFile } from './seccomp/docker-json';
-import { filterFor, type Profile } from './seccomp/profile';
-import type { Privileges } from './spec';
 
 
 /** NET_ADMIN, net_admin, CAP_NET_ADMIN -> NET_ADMIN; ALL stays ALL. */
@@ -52,6 +47,8 @@ export function parseSecurityOpts(opts: string[]): Pick<SecurityConfig, 'noNewPr
     if (sc) {
       if (sc[1] === 'unconfined') seccomp = 'unconfined';
       else {
+        // Loaded only for a profile file: the run path stays lean.
+        const { parseDockerProfile, readProfileFile } = require('./seccomp/docker-json') as typeof import('./seccomp/docker-json');
         const json = readProfileFile(sc[1]!);
         parseDockerProfile(json, sc[1]!);
         seccomp = { source: sc[1]!, json };
@@ -67,24 +64,4 @@ export function parseSecurityOpts(opts: string[]): Pick<SecurityConfig, 'noNewPr
 export function securityConfig(capAdd: string[], capDrop: string[], securityOpt: string[]): SecurityConfig {
   containerCapabilities(capAdd, capDrop);
   return { capAdd, capDrop, securityOpt, ...parseSecurityOpts(securityOpt) };
-}
-
-function profileOf(c: SecurityConfig['seccomp'] | undefined): Profile | null {
-  if (c === 'unconfined') return null;
-  if (c === undefined || c === 'default') return DEFAULT_PROFILE;
-  return parseDockerProfile(c.json, c.source);
-}
-
-/**
- * What the container's processes run with (Docker's defaults for records that predate these
- * options): capabilities, no_new_privs, and the seccomp filter compiled for those capabilities.
- */
-export function privilegesOf(c: SecurityConfig | undefined): Privileges {
-  const capabilities = containerCapabilities(c?.capAdd ?? [], c?.capDrop ?? []);
-  const profile = profileOf(c?.seccomp);
-  return {
-    capabilities,
-    noNewPrivileges: c?.noNewPrivileges ?? false,
-    seccomp: profile ? compileFilter(filterFor(profile, capabilities)).toString('base64') : null,
-  };
 }
