@@ -203,7 +203,8 @@ export const SCENARIOS: Scenario[] = [
       const layout = await c.try('host1', 'stat -f -c %T /sys/fs/cgroup', 30_000);
       c.match(layout.out, /^cgroup2fs$/m, 'the guest has the unified hierarchy at /sys/fs/cgroup');
       const files = 'dist/test/integration/limits.test.js dist/test/security/devices.test.js dist/test/security/seccomp.test.js';
-      const r = await c.try('host1', `cd ${h.repo} && node node_modules/ava/entrypoints/cli.mjs --tap ${files} 2>&1`, 1_200_000);
+      // Each file compiles the probe and imports an image of its own first: minutes under emulation.
+      const r = await c.try('host1', `cd ${h.repo} && node node_modules/ava/entrypoints/cli.mjs --tap --timeout=20m ${files} 2>&1`, 1_800_000);
       c.match(r.out, /^# fail 0$/m, `${files}: no test failed`);
       c.match(r.out, /^# pass [1-9]\d*$/m, `${files}: tests passed`);
       c.is(r.code, 0, `${files}: ava exit code`);
