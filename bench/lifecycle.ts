@@ -6,14 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { BIN as bin, TARBALL as tarball } from './setup';
 import { fmt, median, timeCommand } from './stats';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const CONTAINERS = 100;
-const repo = resolve(__dirname, '../..');
-const bin = join(repo, 'bin', 'tsrun');
-const tarball = resolve(process.env.TSRUN_TEST_IMAGES ?? resolve(repo, '..', 'shared', 'images'), 'alpine-minirootfs-3.20.3-x86_64.tar.gz');
 
 const root = mkdtempSync(join(tmpdir(), 'tsrun-bench-'));
 const env = { ...process.env, TSRUN_ROOT: root };

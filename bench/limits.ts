@@ -4,24 +4,13 @@
  * (`--cgroups=disabled --security-opt seccomp=unconfined`), interleaved in the same run,
  * medians over RUNS runs each.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { BIN as bin, withAlpine } from './setup';
 import { fmt, median, timeCommand } from './stats';
 
 const RUNS = Number(process.env.RUNS ?? 41);
-const repo = resolve(__dirname, '../..');
-const bin = join(repo, 'bin', 'tsrun');
-const tarball = process.env.TSRUN_TEST_IMAGES
-  ? join(process.env.TSRUN_TEST_IMAGES, 'alpine-minirootfs-3.20.3-x86_64.tar.gz')
-  : resolve(repo, '..', 'shared', 'images', 'alpine-minirootfs-3.20.3-x86_64.tar.gz');
-
-const root = mkdtempSync(join(tmpdir(), 'tsrun-bench-'));
-const env = { ...process.env, TSRUN_ROOT: root };
 const limited = ['run', '--rm', '--net=none', 'alpine', 'true'];
 const bare = ['run', '--rm', '--net=none', '--cgroups=disabled', '--security-opt', 'seccomp=unconfined', 'alpine', 'true'];
-try {
-  timeCommand(bin, ['image', 'import', tarball, 'alpine'], env);
+withAlpine((env) => {
   timeCommand(bin, limited, env);
   timeCommand(bin, bare, env);
   const withLimits: number[] = [];
@@ -36,6 +25,4 @@ try {
   console.log(`  without (--cgroups=disabled, seccomp=unconfined)   ${fmt(b)}`);
   console.log(`  with (the default)                                  ${fmt(w)}`);
   console.log(`  added                                               ${fmt(w - b)}`);
-} finally {
-  rmSync(root, { recursive: true, force: true });
-}
+});

@@ -9,17 +9,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { allocate } from '../src/network/ipam/pools';
 import type { Ip } from '../src/network/ipam/address';
 import { parseIp } from '../src/network/ipam/address';
 import type { Pool } from '../src/state/networks';
+import { BIN as bin, TARBALL as tarball } from './setup';
 import { fmt, median, timeCommand } from './stats';
 
 const RUNS = Number(process.env.RUNS ?? 15);
-const repo = resolve(__dirname, '../..');
-const bin = join(repo, 'bin', 'tsrun');
-const tarball = resolve(process.env.TSRUN_TEST_IMAGES ?? resolve(repo, '..', 'shared', 'images'), 'alpine-minirootfs-3.20.3-x86_64.tar.gz');
 const PARENT = 'tsbench0';
 const PEER_NS = 'tsrun-bench-lan';
 

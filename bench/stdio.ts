@@ -5,25 +5,14 @@
  * the host (`tsrun run ... head -c N /dev/zero | cat >/dev/null`). Both pay the same start-up;
  * the difference is the relay. Medians over RUNS runs each.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { BIN as bin, withAlpine } from './setup';
 import { fmt, median, timeCommand } from './stats';
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const BYTES = 200_000_000;
-const repo = resolve(__dirname, '../..');
-const bin = join(repo, 'bin', 'tsrun');
-const tarball = process.env.TSRUN_TEST_IMAGES
-  ? join(process.env.TSRUN_TEST_IMAGES, 'alpine-minirootfs-3.20.3-x86_64.tar.gz')
-  : resolve(repo, '..', 'shared', 'images', 'alpine-minirootfs-3.20.3-x86_64.tar.gz');
-
-const root = mkdtempSync(join(tmpdir(), 'tsrun-bench-'));
-const env = { ...process.env, TSRUN_ROOT: root };
 const inside = [bin, 'run', '--rm', 'alpine', 'sh', '-c', `head -c ${BYTES} /dev/zero | cat >/dev/null`];
 const relayed = `${bin} run --rm alpine head -c ${BYTES} /dev/zero | cat >/dev/null`;
-try {
-  timeCommand(bin, ['image', 'import', tarball, 'alpine'], env);
+withAlpine((env) => {
   timeCommand(bin, ['run', '--rm', 'alpine', 'true'], env);
   const plain: number[] = [];
   const relay: number[] = [];
@@ -37,6 +26,4 @@ try {
   console.log(`  through a plain pipe inside the container   ${fmt(p)}`);
   console.log(`  through tsrun's relay to the host           ${fmt(r)}`);
   console.log(`  ratio                                       ${(r / p).toFixed(2)}x the plain pipe`);
-} finally {
-  rmSync(root, { recursive: true, force: true });
-}
+});

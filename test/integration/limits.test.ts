@@ -7,21 +7,11 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from '../security/probe';
+import { isRoot } from '../helpers/tsrun';
+import { setUpProbe } from '../security/probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
-});
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const setup = setUpProbe(test);
+const state = setup.state;
 
 const V2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
 

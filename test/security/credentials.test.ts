@@ -5,21 +5,11 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from './probe';
+import { isRoot } from '../helpers/tsrun';
+import { setUpProbe } from './probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
-});
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const setup = setUpProbe(test);
+const state = setup.state;
 
 const capEff = (args: string[]): string => state.run(['run', '--rm', ...args, 'probe', 'grep', 'CapEff', '/proc/self/status']).stdout.trim().split('\t')[1] ?? '';
 

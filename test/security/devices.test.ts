@@ -9,23 +9,14 @@ import test from 'ava';
 import { existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from './probe';
+import { isRoot } from '../helpers/tsrun';
+import { setUpProbe } from './probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
+const setup = setUpProbe(test, ({ state, probe }) => {
   // An image that ships a world-writable node of the host's first loop device.
   probe.image(state, 'shipped-node', (rootfs) => spawnSync('mknod', ['-m', '666', join(rootfs, 'loop'), 'b', '7', '0']));
 });
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const state = setup.state;
 
 const run = (args: string[]): string => state.run(['run', '--rm', ...args]).stdout;
 

@@ -6,21 +6,11 @@
  * non-dumpable (and from a sealed copy of itself), so none of that is reachable.
  */
 import test from 'ava';
-import { isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from './probe';
+import { isRoot } from '../helpers/tsrun';
+import { setUpProbe } from './probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
-});
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const setup = setUpProbe(test);
+const state = setup.state;
 
 test('while exec starts 30 commands, a watcher in the container never reaches a host binary, mount table or fd', async (t) => {
   if (!isRoot) return t.fail('needs root: run the suite with sudo');

@@ -6,30 +6,20 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { BIN, isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from './probe';
+import { BIN, isRoot } from '../helpers/tsrun';
+import { setUpProbe } from './probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
-});
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const setup = setUpProbe(test);
+const state = setup.state;
 
 /** Runs CMD on the host in a new session keyring that holds the key "tsrun-host-key". */
 function withHostKey(cmd: string[]): string {
-  return spawnSync(probe.binary, ['addkey', 'tsrun-host-key', ...cmd], { env: state.env(), encoding: 'utf8', timeout: 60_000 }).stdout;
+  return spawnSync(setup.probe.binary, ['addkey', 'tsrun-host-key', ...cmd], { env: state.env(), encoding: 'utf8', timeout: 60_000 }).stdout;
 }
 
 test('the host session\'s key is found on the host, and not from a container run or exec\'d from that session', (t) => {
   if (!isRoot) return t.fail('needs root: run the suite with sudo');
-  t.regex(withHostKey([probe.binary, 'keyring', 'tsrun-host-key']), /^found key \d+\n$/, 'the probe finds the key where it is');
+  t.regex(withHostKey([setup.probe.binary, 'keyring', 'tsrun-host-key']), /^found key \d+\n$/, 'the probe finds the key where it is');
   t.is(withHostKey([BIN, 'run', '--rm', 'probe', '/probe', 'keyring', 'tsrun-host-key']), 'search=EPERM\n', 'seccomp refuses keyctl');
   const unconfined = ['--security-opt', 'seccomp=unconfined'];
   t.is(withHostKey([BIN, 'run', '--rm', ...unconfined, 'probe', '/probe', 'keyring', 'tsrun-host-key']), 'search=ENOKEY\n', 'a keyring of its own');

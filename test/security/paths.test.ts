@@ -11,26 +11,16 @@ import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from './probe';
+import { isRoot } from '../helpers/tsrun';
+import { setUpProbe } from './probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
-});
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const setup = setUpProbe(test);
+const state = setup.state;
 
 /** Watches a new host FIFO; `verdict()` says whether anything opened it for writing meanwhile. */
 async function fifoOracle(path: string): Promise<{ verdict(): Promise<string> }> {
   spawnSync('mkfifo', [path]);
-  const watcher = spawn(probe.binary, ['fifo-hup', path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const watcher = spawn(setup.probe.binary, ['fifo-hup', path], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   watcher.stdout.on('data', (d) => (out += d));
   while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 20));
@@ -55,12 +45,12 @@ function snapshot(dir: string): string[] {
 for (const kind of ['relative', 'absolute'] as const) {
   test(`an image whose /etc is a ${kind} symlink out of the root changes no host file`, (t) => {
     if (!isRoot) return t.fail('needs root: run the suite with sudo');
-    const victim = join(probe.dir, `victim-etc-${kind}`);
+    const victim = join(setup.probe.dir, `victim-etc-${kind}`);
     mkdirSync(victim);
     writeFileSync(join(victim, 'precious'), 'keep me');
     symlinkSync('precious', join(victim, 'hosts'));
     const before = snapshot(victim);
-    probe.image(state, `etc-${kind}`, (rootfs) => {
+    setup.probe.image(state, `etc-${kind}`, (rootfs) => {
       rmSync(join(rootfs, 'etc'), { recursive: true });
       // Deep enough to climb out of any state root, if it were resolved on the host.
       const target = kind === 'absolute' ? victim : join('../../../../../../../../../..', relative('/', victim));
@@ -75,10 +65,10 @@ for (const kind of ['relative', 'absolute'] as const) {
 
 test('an image whose /dev points at a host directory: run -t opens the container\'s own pty, not the host file', async (t) => {
   if (!isRoot) return t.fail('needs root: run the suite with sudo');
-  const fakeDev = join(probe.dir, 'fake-dev');
+  const fakeDev = join(setup.probe.dir, 'fake-dev');
   mkdirSync(join(fakeDev, 'pts'), { recursive: true });
   const oracle = await fifoOracle(join(fakeDev, 'pts', 'ptmx'));
-  probe.image(state, 'dev-link', (rootfs) => {
+  setup.probe.image(state, 'dev-link', (rootfs) => {
     rmSync(join(rootfs, 'dev'), { recursive: true, force: true });
     symlinkSync(fakeDev, join(rootfs, 'dev'));
   });
@@ -91,7 +81,7 @@ test('an image whose /dev points at a host directory: run -t opens the container
 
 test('a PID 1 chrooted where dev/pts/ptmx points at a host path: exec -t opens the container\'s own pty and does not hang', async (t) => {
   if (!isRoot) return t.fail('needs root: run the suite with sudo');
-  const fifo = join(probe.dir, 'host-ptmx');
+  const fifo = join(setup.probe.dir, 'host-ptmx');
   const oracle = await fifoOracle(fifo);
   t.is(state.run(['run', '-d', '--name', 'jailer', 'probe', '/probe', 'jail', fifo]).code, 0);
   for (let i = 0; i < 100 && !state.run(['logs', 'jailer']).stdout.includes('jailed'); i++) await new Promise((r) => setTimeout(r, 50));

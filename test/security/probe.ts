@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALPINE_TARBALL, REPO, type StateRoot } from '../helpers/tsrun';
+import type { TestFn } from 'ava';
+import { ALPINE_TARBALL, isRoot, REPO, StateRoot } from '../helpers/tsrun';
 
 export class Probe {
   readonly dir = mkdtempSync(join(tmpdir(), 'tsrun-probe-'));
@@ -41,4 +42,29 @@ export class Probe {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface ProbeSetup {
+  state: StateRoot;
+  /** Set by the file's before hook. */
+  probe: Probe;
+}
+
+/**
+ * A test file's state root with the image `probe`, made in its before hook (`more` may add
+ * images) and removed with the probe in its after hook, even on failure.
+ */
+export function setUpProbe(test: TestFn, more: (s: ProbeSetup) => void = () => undefined): ProbeSetup {
+  const setup = { state: new StateRoot() } as ProbeSetup;
+  test.before(() => {
+    if (!isRoot) return;
+    setup.probe = new Probe();
+    setup.probe.image(setup.state, 'probe');
+    more(setup);
+  });
+  test.after.always(() => {
+    setup.state.remove();
+    setup.probe?.remove();
+  });
+  return setup;
 }

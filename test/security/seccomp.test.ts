@@ -9,21 +9,11 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from './probe';
+import { isRoot } from '../helpers/tsrun';
+import { setUpProbe } from './probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
-});
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const setup = setUpProbe(test);
+const state = setup.state;
 
 function calls(args: string[]): Record<string, string> {
   const r = state.run(['run', '--rm', ...args, 'probe', '/probe', 'syscalls']);
@@ -66,7 +56,7 @@ test('seccomp=unconfined: no filter, so unshare -U works; --cap-add SYS_ADMIN br
 
 test('a profile in Docker\'s JSON format: its rules apply; a bad one is one line and exit 125', (t) => {
   if (!isRoot) return t.fail('needs root: run the suite with sudo');
-  const profile = join(probe.dir, 'no-mkdir.json');
+  const profile = join(setup.probe.dir, 'no-mkdir.json');
   writeFileSync(profile, JSON.stringify({
     defaultAction: 'SCMP_ACT_ALLOW',
     archMap: [{ architecture: 'SCMP_ARCH_X86_64', subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] }],
@@ -78,7 +68,7 @@ test('a profile in Docker\'s JSON format: its rules apply; a bad one is one line
   const r = state.run(['run', '--rm', '--security-opt', `seccomp=${profile}`, 'probe', 'sh', '-c', 'mkdir /tmp/x; /probe syscalls | grep -E "^(keyctl|socket_)"']);
   t.is(r.stderr, "mkdir: can't create directory '/tmp/x': Permission denied\n");
   t.is(r.stdout, 'keyctl=ok\nsocket_vsock=ok\nsocket_inet=EPERM\n', 'the default allows; socket(AF_INET) alone is refused by its argument rule');
-  const broken = join(probe.dir, 'broken.json');
+  const broken = join(setup.probe.dir, 'broken.json');
   writeFileSync(broken, '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_MAYBE"}]}');
   const bad = state.run(['run', '--rm', '--security-opt', `seccomp=${broken}`, 'probe', 'true']);
   t.is(bad.code, 125);

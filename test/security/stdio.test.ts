@@ -7,26 +7,16 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from './probe';
+import { BIN, isRoot } from '../helpers/tsrun';
+import { setUpProbe } from './probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
-});
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const setup = setUpProbe(test);
+const state = setup.state;
 
 /** Runs `tsrun ARGS` from a shell that appends its stdout and stderr to files it opened itself. */
 function attack(name: string, args: string): { log: string; report: string } {
-  const log = join(probe.dir, `${name}.log`);
-  const report = join(probe.dir, `${name}.err`);
+  const log = join(setup.probe.dir, `${name}.log`);
+  const report = join(setup.probe.dir, `${name}.err`);
   writeFileSync(log, 'SECRET written before\n');
   writeFileSync(report, '');
   spawnSync('sh', ['-c', `${BIN} ${args} </dev/null >>${log} 2>>${report}`], { env: state.env(), stdio: 'ignore', timeout: 60_000 });

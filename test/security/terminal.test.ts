@@ -10,21 +10,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
-import { BIN, isRoot, StateRoot } from '../helpers/tsrun';
-import { Probe } from './probe';
+import { BIN, isRoot } from '../helpers/tsrun';
+import { setUpProbe } from './probe';
 
-const state = new StateRoot();
-let probe: Probe;
-
-test.before(() => {
-  if (!isRoot) return;
-  probe = new Probe();
-  probe.image(state, 'probe');
-});
-test.after.always(() => {
-  state.remove();
-  probe?.remove();
-});
+const setup = setUpProbe(test);
+const state = setup.state;
 
 /** A root shell on a real terminal: script(1) gives sh a pty whose input we type. */
 class TerminalShell {
@@ -74,7 +64,7 @@ async function attackFromShell(command: string): Promise<number> {
 
 test('run without -t: the container has no controlling terminal and cannot type into the invoking shell', async (t) => {
   if (!isRoot) return t.fail('needs root: run the suite with sudo');
-  const marker = join(probe.dir, 'pwned-by-run');
+  const marker = join(setup.probe.dir, 'pwned-by-run');
   const rc = await attackFromShell(`${BIN} run --rm probe /probe tiocsti "touch ${marker}"`);
   t.is(rc, constants.errno.ENXIO, '/dev/tty opens with ENXIO, as under Docker');
   t.false(existsSync(marker), 'the pushed command never ran in the invoking shell');
@@ -83,7 +73,7 @@ test('run without -t: the container has no controlling terminal and cannot type 
 test('exec without -t: the exec\'d process has no controlling terminal and cannot type into the invoking shell', async (t) => {
   if (!isRoot) return t.fail('needs root: run the suite with sudo');
   t.is(state.run(['run', '-d', '--name', 'victim-shell', 'probe', 'sleep', '300']).code, 0);
-  const marker = join(probe.dir, 'pwned-by-exec');
+  const marker = join(setup.probe.dir, 'pwned-by-exec');
   const rc = await attackFromShell(`${BIN} exec victim-shell /probe tiocsti "touch ${marker}"`);
   t.is(rc, constants.errno.ENXIO);
   t.false(existsSync(marker));
