@@ -13,7 +13,7 @@ import { closeSync, fstatSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { limitCapabilities } from '../sys/capabilities';
-import { TsrunError } from '../sys/error';
+import { fromNodeError, TsrunError } from '../sys/error';
 import { makedev } from '../sys/file';
 import { joinNewSessionKeyring } from '../sys/keyring';
 import { CLONE, NamespaceSet, unshare } from '../sys/namespace';
@@ -80,7 +80,13 @@ function start(req: TenantRequest): { pid: number; pty: { master: number; number
   // First, with every capability and the host's cgroup namespace: the whole process moves into
   // the container's cgroup (a process moves whole), so the command starts inside it with no
   // moment outside. `tsrun exec`'s main thread moves back once the command runs.
-  for (const dir of req.cgroup) writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
+  for (const dir of req.cgroup) {
+    try {
+      writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
+    } catch (err) {
+      throw fromNodeError(err, `exec: join the container's cgroup ${dir}`);
+    }
+  }
   return startInside(req);
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
 import { readJson, writeJsonAtomic } from './atomic';
 import { reportForeign } from './foreign';
-import { checkId, stateRoot } from './root';
+import { checkId, isId, stateRoot } from './root';
 
 export type DriverName = 'macvlan' | 'ipvlan';
 
@@ -64,12 +64,12 @@ export function listNetworks(): NetworkRecord[] {
   if (!existsSync(dir())) return [];
   const out: NetworkRecord[] = [];
   for (const f of readdirSync(dir())) {
-    const m = /^([0-9a-f]{64})\.json$/.exec(f);
-    if (!m) continue;
+    const id = f.replace(/\.json$/, '');
+    if (id === f || !isId(id)) continue;
     const path = join(dir(), f);
     try {
       const net = readJson<NetworkRecord>(path);
-      if (net.id === m[1]) out.push(net);
+      if (net.id === id) out.push(net);
       else reportForeign(path, `its record names the id "${String(net.id)}", not its file's`);
     } catch (err) {
       reportForeign(path, (err as Error).message);

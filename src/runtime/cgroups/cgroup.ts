@@ -56,10 +56,10 @@ function inheritCpuset(dir: string): void {
 }
 
 /** Makes `path` below each hierarchy root, level by level, each ready for children. */
-function makeDirs(layout: CgroupLayout, path: string): string[] {
+function makeDirs(layout: CgroupLayout, path: string): void {
   const parts = path.split('/');
   const roots = layout.version === 2 ? [layout.mount] : layout.hierarchies.map((h) => h.mount);
-  return roots.map((root) => {
+  for (const root of roots) {
     let dir = root;
     if (layout.version === 2) enableControllers(dir);
     parts.forEach((part, i) => {
@@ -73,8 +73,7 @@ function makeDirs(layout: CgroupLayout, path: string): string[] {
       if (layout.version === 1) inheritCpuset(dir);
       else if (i < parts.length - 1) enableControllers(dir);
     });
-    return dir;
-  });
+  }
 }
 
 export class ContainerCgroup {
@@ -84,14 +83,10 @@ export class ContainerCgroup {
     readonly dirs: string[],
   ) {}
 
-  static pathOf(id: string, parent: string): string {
-    return `${parent}/${id}`;
-  }
-
   /** The cgroup of container `id` as it exists (or not) now. */
   static of(id: string, parent: string): ContainerCgroup {
     const layout = cgroupLayout();
-    return new ContainerCgroup(layout, dirsOf(layout, ContainerCgroup.pathOf(id, parent)));
+    return new ContainerCgroup(layout, dirsOf(layout, `${parent}/${id}`));
   }
 
   /** The cgroup of a recorded container; null when it has none (--cgroups=disabled). */
@@ -104,11 +99,12 @@ export class ContainerCgroup {
 
   /** Makes the cgroup with its limits and device rules; on any failure nothing is left. */
   static create(id: string, res: Resources): ContainerCgroup {
-    const layout = cgroupLayout();
-    const stale = ContainerCgroup.of(id, res.cgroupParent);
-    if (stale.exists()) stale.remove();
-    const cg = new ContainerCgroup(layout, makeDirs(layout, ContainerCgroup.pathOf(id, res.cgroupParent)));
+    const cg = ContainerCgroup.of(id, res.cgroupParent);
+    // A leftover of a killed run with this id (there is none in practice) goes first.
+    if (cg.exists()) cg.remove();
     try {
+      // A failure in any hierarchy removes what the others got.
+      makeDirs(cg.layout, `${res.cgroupParent}/${id}`);
       cg.limit(res);
       cg.allowDevices([...DEFAULT_DEVICE_RULES, ...res.devices.map((d) => d.rule)]);
     } catch (err) {
