@@ -1,5 +1,5 @@
 /** How containers are shown: `ps` rows and Docker's `inspect` JSON. */
-import type { ContainerRecord, Resources } from '../state/containers';
+import type { ContainerRecord, DeadContainer, Resources } from '../state/containers';
 import { humanDuration, timeAgo } from './table';
 
 export function statusText(c: ContainerRecord, now = Date.now()): string {
@@ -124,5 +124,26 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       MacAddress: ep?.mac ?? '',
       Networks: networks,
     },
+  };
+}
+
+/** A Dead container (its record unreadable) as `ps -a` lists it: only what its directory still tells. */
+export function deadPsRow(d: DeadContainer): string[] {
+  return [d.id.slice(0, 12), '', '', '', 'Dead', '', ''];
+}
+
+export function deadPsJson(d: DeadContainer): string {
+  return JSON.stringify({ Command: '', CreatedAt: '', ID: d.id.slice(0, 12), Image: '', Names: '', Networks: '', State: 'dead', Status: 'Dead' });
+}
+
+/** Docker's inspect of a dead container, with why tsrun counts it dead. */
+export function inspectDead(d: DeadContainer): unknown {
+  return {
+    Id: d.id,
+    Created: '',
+    Path: '',
+    Args: [],
+    State: { Status: 'dead', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: true, Pid: 0, ExitCode: 0, Error: `its record ${d.path} cannot be read: ${d.why}`, StartedAt: '', FinishedAt: '' },
+    Name: '',
   };
 }

@@ -35,15 +35,18 @@ export function containerCommands(y: Argv): Argv {
         await root();
         const { withLock } = await import('../state/lock');
         const { reconcile } = await import('../runtime/reconcile');
-        const { psRow, psJson } = await import('./container-view');
-        const all = withLock(reconcile)
-          .filter((c) => a.all || c.state.status === 'running')
-          .sort((x, y) => y.created.localeCompare(x.created));
-        if (a.quiet) all.forEach((c) => console.log(a['no-trunc'] ? c.id : c.id.slice(0, 12)));
-        else if (a.format === 'json') all.forEach((c) => console.log(psJson(c)));
+        const { listDeadContainers } = await import('../state/containers');
+        const { psRow, psJson, deadPsRow, deadPsJson } = await import('./container-view');
+        const [shown, dead] = withLock(() => [reconcile(), listDeadContainers()] as const);
+        const all = shown.filter((c) => a.all || c.state.status === 'running').sort((x, y) => y.created.localeCompare(x.created));
+        // Dead ones have no state to be running in: listed with -a only, after the others.
+        const deadShown = a.all ? dead : [];
+        if (a.quiet) [...all, ...deadShown].forEach((c) => console.log(a['no-trunc'] ? c.id : c.id.slice(0, 12)));
+        else if (a.format === 'json') [...all.map(psJson), ...deadShown.map(deadPsJson)].forEach((l) => console.log(l));
         else {
-          const rows = all.map((c) => psRow(c)).map((r, i) => (a['no-trunc'] ? [all[i]!.id, ...r.slice(1)] : r));
-          console.log(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
+          const rows = [...all.map((c) => psRow(c)), ...deadShown.map(deadPsRow)];
+          const ids = [...all, ...deadShown].map((c) => c.id);
+          console.log(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows.map((r, i) => (a['no-trunc'] ? [ids[i]!, ...r.slice(1)] : r))));
         }
       },
     )
@@ -53,13 +56,14 @@ export function containerCommands(y: Argv): Argv {
       (c: Argv) => c.positional('containers', { type: 'string', array: true }),
       async (a) => {
         await root();
-        const { resolveContainer } = await import('../runtime/lifecycle');
-        const { inspectContainer } = await import('./container-view');
+        const { resolveContainerOrDead } = await import('../runtime/lifecycle');
+        const { inspectContainer, inspectDead } = await import('./container-view');
         const { fail } = await import('./fail');
         const out: unknown[] = [];
         for (const ref of list(a.containers)) {
           try {
-            out.push(inspectContainer(resolveContainer(ref)));
+            const c = resolveContainerOrDead(ref);
+            out.push('why' in c ? inspectDead(c) : inspectContainer(c));
           } catch (err) {
             fail(err, 1);
           }

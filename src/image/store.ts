@@ -1,12 +1,15 @@
 /**
- * The image store: images/<id>/rootfs holds each unpacked image once; images/index.json
- * maps NAME:TAG references to ids. Changes happen under the state lock.
+ * The image store: images/<id>/rootfs holds each unpacked image once, images/<id>/image.json
+ * its record (tags, creation, size, source); images/index.json gathers the records so a
+ * lookup reads one file. The index is derived: when it is unreadable it is rebuilt from the
+ * records beside the rootfs. Changes happen under the state lock.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
-import { readJson, writeJsonAtomic } from '../state/atomic';
-import { paths } from '../state/root';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../state/atomic';
+import { reportOnce } from '../state/foreign';
+import { isId, paths } from '../state/root';
 import { formatImageRef, parseImageRef, type ImageRef } from './reference';
 
 export interface ImageRecord {
@@ -21,13 +24,84 @@ interface Index {
   images: ImageRecord[];
 }
 
-function readIndex(): Index {
-  const p = paths.imageIndex();
-  return existsSync(p) ? readJson<Index>(p) : { images: [] };
+const recordPath = (id: string): string => join(paths.image(id), 'image.json');
+
+function validIndex(x: unknown): x is Index {
+  const images = (x as Index | null)?.images;
+  return Array.isArray(images) && images.every((i) => isId(String(i?.id)) && Array.isArray(i.tags));
 }
 
+function storedIds(): string[] {
+  if (!existsSync(paths.images())) return [];
+  return readdirSync(paths.images()).filter((id) => isId(id) && existsSync(join(paths.image(id), 'rootfs')));
+}
+
+/**
+ * The index, made true to the store first: an unreadable index, or one that misses an image
+ * the store holds or lists one it does not (a write lost to a crash or a full disk), is
+ * rebuilt from the images' own records.
+ */
+function readIndex(): Index {
+  const p = paths.imageIndex();
+  const ids = storedIds();
+  let index: Index = { images: [] };
+  let why: string | undefined;
+  if (lstatSync(p, { throwIfNoEntry: false })) {
+    try {
+      const read = readJson<unknown>(p);
+      if (validIndex(read)) index = read;
+      else why = 'not the index tsrun writes';
+    } catch (err) {
+      why = (err as Error).message;
+    }
+  }
+  const listed = index.images.map((i) => i.id);
+  if (why === undefined && listed.length === ids.length && ids.every((id) => listed.includes(id))) return index;
+  const rebuilt = rebuildIndex(ids, why === undefined ? index : { images: [] });
+  if (why !== undefined) reportOnce(p, `the image index ${p} could not be read (${why}): rebuilt it from the ${ids.length} image(s) in the store`);
+  try {
+    writeIndex(rebuilt);
+  } catch {
+    // read-only use goes on with the rebuilt index in memory (a full disk, say)
+  }
+  return rebuilt;
+}
+
+/** The index as `known` and the images' own records say; an image with neither keeps its id, untagged. */
+function rebuildIndex(ids: string[], known: Index): Index {
+  const images: ImageRecord[] = [];
+  const tagged = new Set<string>();
+  for (const id of ids) {
+    let image = known.images.find((i) => i.id === id);
+    if (!image) {
+      try {
+        image = JSON.parse(readFileSync(recordPath(id), 'utf8')) as ImageRecord;
+        if (image.id !== id || !Array.isArray(image.tags)) throw new Error('not its record');
+      } catch {
+        image = { id, tags: [], created: lstatSync(paths.image(id)).mtime.toISOString(), size: 0, source: '' };
+      }
+    }
+    // A tag names one image: the first record to claim it keeps it.
+    image.tags = image.tags.filter((t) => !tagged.has(t));
+    image.tags.forEach((t) => tagged.add(t));
+    images.push(image);
+  }
+  return { images };
+}
+
+/** Each image's own record first (only those that changed), then the index they make. */
 function writeIndex(index: Index): void {
   mkdirSync(paths.images(), { recursive: true });
+  for (const image of index.images) {
+    const text = `${JSON.stringify(image, null, 2)}\n`;
+    let current: string | undefined;
+    try {
+      current = readFileSync(recordPath(image.id), 'utf8');
+    } catch {
+      current = undefined;
+    }
+    if (current !== text) writeFileAtomic(recordPath(image.id), text);
+  }
   writeJsonAtomic(paths.imageIndex(), index);
 }
 

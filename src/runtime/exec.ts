@@ -13,7 +13,7 @@ import { attach } from './attach';
 import { ContainerCgroup, ownCgroupDirs } from './cgroups/cgroup';
 import { resolveContainer } from './lifecycle';
 import { containerEnv, parseEnv, requireRoot, validateWorkdir } from './options';
-import { StartError } from './run';
+import { requireTerminalInput, StartError } from './run';
 import { privilegesOf } from './privileges';
 import { ContainerStdio } from './stdio';
 import type { TenantReport, TenantRequest } from './tenant';
@@ -60,9 +60,16 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   if (o.command.length === 0) throw new TsrunError("exec needs a command: tsrun exec CONTAINER COMMAND [ARG...] (see 'tsrun exec --help')");
   const userEnv = parseEnv(o.env);
   if (o.workdir !== undefined) validateWorkdir(o.workdir);
-  const rec = resolveContainer(o.container);
+  if (!o.detach) requireTerminalInput(o.interactive, o.tty);
+  // Docker answers these from its daemon, not as a failed exec: exit 1, not 125.
+  let rec;
+  try {
+    rec = resolveContainer(o.container);
+  } catch (err) {
+    throw err instanceof TsrunError ? new StartError(err.message, 1) : err;
+  }
   if (rec.state.status !== 'running' || !isAlive(rec.state.process)) {
-    throw new TsrunError(`Container ${rec.id.slice(0, 12)} is not running`);
+    throw new StartError(`Container ${rec.id.slice(0, 12)} is not running`, 1);
   }
   // The container's own environment, then -e; TERM for a terminal, as Docker sets it.
   const base = rec.config.env.filter((e) => !e.startsWith('TERM='));

@@ -1,7 +1,9 @@
 /** stop, kill, rm and wait: acting on a container's PID 1, then waiting for its monitor to record the end. */
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findContainer, removeContainerRecord, type ContainerRecord } from '../state/containers';
+import { findContainer, findDeadContainer, removeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { ContainerCgroup } from './cgroups/cgroup';
+import { keptExit } from '../state/exits';
 import { withLock } from '../state/lock';
 import { TsrunError } from '../sys/error';
 import { isAlive } from '../sys/process';
@@ -10,13 +12,35 @@ import { reconcile } from './reconcile';
 
 const POLL_MS = 50;
 
-/** By name, full id or unique id prefix, with the records made true first. */
-export function resolveContainer(ref: string): ContainerRecord {
+/** By name, full id or unique id prefix, with the records made true first; a Dead one too. */
+export function resolveContainerOrDead(ref: string): ContainerRecord | DeadContainer {
   return withLock(() => {
     reconcile();
-    const rec = findContainer(ref);
+    const rec = findContainer(ref) ?? findDeadContainer(ref);
     if (!rec) throw new TsrunError(`No such container: ${ref}`);
     return rec;
+  });
+}
+
+/** A container that is not Dead: only rm and inspect can act on a Dead one. */
+export function resolveContainer(ref: string): ContainerRecord {
+  const rec = resolveContainerOrDead(ref);
+  if ('why' in rec) {
+    const short = rec.id.slice(0, 12);
+    throw new TsrunError(`container ${short} is Dead (its record cannot be read): only 'tsrun rm -f ${short}' and 'tsrun inspect ${short}' act on it`);
+  }
+  return rec;
+}
+
+/**
+ * Removes a Dead container: whatever still runs in its cgroup (at the default place: its
+ * record, which would name another, is gone) is killed, and its directory removed.
+ */
+function removeDead(dead: DeadContainer): void {
+  withLock(() => {
+    const cgroup = ContainerCgroup.of(dead.id, 'tsrun');
+    if (cgroup.exists()) cgroup.remove();
+    removeContainerRecord(dead.id);
   });
 }
 
@@ -72,7 +96,9 @@ export function killContainer(ref: string, signal: string): void {
 
 /** Removes a stopped container; with `force`, kills a running one first. */
 export async function removeContainer(ref: string, force: boolean): Promise<void> {
-  let rec = resolveContainer(ref);
+  const found = resolveContainerOrDead(ref);
+  if ('why' in found) return removeDead(found);
+  let rec = found;
   if (running(rec)) {
     if (!force) {
       throw new TsrunError(`You cannot remove a running container ${rec.id}. Stop the container before attempting removal or force remove`);
@@ -93,6 +119,8 @@ export async function removeContainer(ref: string, force: boolean): Promise<void
 export async function waitContainer(ref: string): Promise<number> {
   const rec = resolveContainer(ref);
   const done = await waitRecorded(rec.id, Number.POSITIVE_INFINITY);
-  if (!done) throw new TsrunError(`container ${rec.name} was removed when it ended (--rm): its exit code is gone`);
-  return done.state.exitCode;
+  if (done) return done.state.exitCode;
+  const code = keptExit(rec.id);
+  if (code === undefined) throw new TsrunError(`container ${rec.name} was removed when it ended (--rm) and its exit code was not kept`);
+  return code;
 }

@@ -10,6 +10,7 @@ import { lstatSync } from 'node:fs';
 import { releaseEndpointOf } from '../network/endpoint';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { containerDir, containerDirs, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
+import { keepExit, sweepExits } from '../state/exits';
 import { listNetworks } from '../state/networks';
 import { isAlive } from '../sys/process';
 import { refreshNetworkHosts } from './hosts';
@@ -33,6 +34,7 @@ function settle(rec: ContainerRecord): void {
     if (net) refreshNetworkHosts(net);
   }
   if (rec.state.status === 'created' || rec.config.autoRemove) {
+    if (rec.state.status !== 'created') keepExit(rec.id, exitCode);
     removeContainerRecord(rec.id);
     return;
   }
@@ -50,6 +52,7 @@ export function reconcile(): ContainerRecord[] {
   for (const rec of listContainers()) {
     if (rec.state.status !== 'exited' && !isAlive(rec.state.monitor)) settle(rec);
   }
+  sweepExits();
   const live = new Set(listContainers().filter((c) => c.state.status !== 'exited').map((c) => c.id));
   for (const net of listNetworks()) {
     const stale = Object.keys(net.endpoints).filter((id) => !live.has(id));

@@ -10,6 +10,7 @@ import { hostname as hostHostname } from 'node:os';
 import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import { imageRootfs, requireImage } from '../image/store';
+import { keepExit } from '../state/exits';
 import { newId, shortId } from '../state/id';
 import { withLock } from '../state/lock';
 import { requireNetwork } from '../state/networks';
@@ -73,6 +74,11 @@ export class StartError extends TsrunError {
   constructor(message: string, readonly exitCode: number) {
     super(message);
   }
+}
+
+/** -it relays this process's stdin as the container's terminal: it must be a terminal itself (Docker's check and words). */
+export function requireTerminalInput(interactive: boolean, tty: boolean): void {
+  if (interactive && tty && !process.stdin.isTTY) throw new StartError('the input device is not a TTY', 1);
 }
 
 /** Everything checkable before anything is created; throws on bad input. */
@@ -316,7 +322,10 @@ function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: Contain
     const oomKilled = cgroup?.oomKilled() ?? false;
     cgroup?.remove();
     network.release(rec);
-    if (rec.config.autoRemove) return removeContainerRecord(rec.id);
+    if (rec.config.autoRemove) {
+      keepExit(rec.id, code);
+      return removeContainerRecord(rec.id);
+    }
     rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: code, oomKilled, finishedAt: new Date().toISOString() };
     writeContainerRecord(rec);
   });
@@ -324,6 +333,7 @@ function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: Contain
 
 /** `tsrun run` without -d: this process is the container's monitor; returns its exit code. */
 export async function runForeground(opts: RunOptions): Promise<number> {
+  requireTerminalInput(opts.interactive, opts.tty);
   const { rec, network } = prepare(opts);
   return supervise(rec, network, foregroundIo(rec), true, () => undefined);
 }

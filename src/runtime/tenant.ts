@@ -24,7 +24,7 @@ import { installFilter } from '../sys/seccomp/filter';
 import { posixSpawn, type ChildFd } from '../sys/spawn';
 import { openPtyMaster } from '../sys/tty';
 import { waitExit } from '../sys/wait';
-import { execFailure, failureCode, resolveCommand } from './command';
+import { ExecFailure, execFailure, failureCode, resolveCommand } from './command';
 import { faultPoint } from './fault';
 import type { ChildStdio } from './stdio';
 import type { Privileges } from './spec';
@@ -100,7 +100,8 @@ function startInside(req: TenantRequest): { pid: number; pty: { master: number; 
     try {
       workdir = root.open(req.workdir, O.PATH | O.DIRECTORY);
     } catch (err) {
-      throw new TsrunError(`exec: working directory ${req.workdir} does not exist in the container (${(err as Error).message})`);
+      // Docker's runtime fails the exec itself here, so the command "cannot run": 126.
+      throw new ExecFailure(`exec: working directory ${req.workdir} does not exist in the container (${(err as Error).message})`, 126);
     }
     opened.push(workdir);
     fchdir(workdir, `${req.workdir} in the container`);

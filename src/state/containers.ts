@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
-import { reportForeign } from './foreign';
+import { reportForeign, reportOnce } from './foreign';
 import type { ProcessIdentity } from '../sys/process';
 import type { Endpoint } from './networks';
 import { readJson, writeJsonAtomic } from './atomic';
@@ -128,22 +128,64 @@ export function containerDirs(): string[] {
   });
 }
 
-export function listContainers(): ContainerRecord[] {
-  const out: ContainerRecord[] = [];
-  for (const id of containerDirs()) {
-    const path = containerDir.record(id);
-    if (!lstatSync(path, { throwIfNoEntry: false })) continue; // a run killed before its record: reconcile removes it
-    let rec: ContainerRecord;
-    try {
-      rec = readJson<ContainerRecord>(path);
-    } catch (err) {
-      reportForeign(path, (err as Error).message);
-      continue;
-    }
-    if (rec.id !== id) reportForeign(path, `its record names the id "${String(rec.id)}", not its directory's`);
-    else out.push(rec);
+/**
+ * A container directory whose record cannot be used (empty, torn, not JSON, not the shape
+ * tsrun writes, or naming another id): Docker's `Dead` state. It is listed as such and
+ * `rm` removes it; every other container keeps working.
+ */
+export interface DeadContainer {
+  id: string;
+  path: string;
+  why: string;
+}
+
+/** What makes every other part of tsrun safe to read a record: the fields it relies on, of their types. */
+function shapeProblem(rec: unknown, id: string): string | undefined {
+  const r = rec as Partial<ContainerRecord> | null;
+  if (typeof r !== 'object' || r === null) return 'it is not a JSON object';
+  if (r.id !== id) return `it names the id "${String(r.id)}", not its directory's`;
+  if (typeof r.name !== 'string' || !Array.isArray(r.command) || typeof r.config !== 'object' || r.config === null) return 'it lacks the name, command or config tsrun writes';
+  if (typeof r.state !== 'object' || r.state === null || !['created', 'running', 'exited'].includes(r.state.status)) return 'it lacks a valid state';
+  return undefined;
+}
+
+function readRecord(id: string): ContainerRecord | DeadContainer | undefined {
+  const path = containerDir.record(id);
+  if (!lstatSync(path, { throwIfNoEntry: false })) return undefined; // a run killed before its record: reconcile removes it
+  let why: string | undefined;
+  try {
+    const rec = readJson<ContainerRecord>(path);
+    why = shapeProblem(rec, id);
+    if (why === undefined) return rec;
+  } catch (err) {
+    why = (err as Error).message;
   }
-  return out;
+  const dead = { id, path, why };
+  reportOnce(path, `container ${id.slice(0, 12)} is Dead: its record ${path} cannot be read (${why}); remove it with 'tsrun rm -f ${id.slice(0, 12)}'`);
+  return dead;
+}
+
+const isDead = (r: ContainerRecord | DeadContainer): r is DeadContainer => 'why' in r && 'path' in r && !('state' in r);
+
+function scan(): Array<ContainerRecord | DeadContainer> {
+  return containerDirs()
+    .map(readRecord)
+    .filter((r): r is ContainerRecord | DeadContainer => r !== undefined);
+}
+
+export function listContainers(): ContainerRecord[] {
+  return scan().filter((r): r is ContainerRecord => !isDead(r));
+}
+
+export function listDeadContainers(): DeadContainer[] {
+  return scan().filter(isDead);
+}
+
+/** A Dead container by full id or unique id prefix (it has no name any more). */
+export function findDeadContainer(ref: string): DeadContainer | undefined {
+  const matches = listDeadContainers().filter((d) => d.id.startsWith(ref));
+  if (matches.length > 1) throw new TsrunError(`container id prefix "${ref}" is ambiguous: use more characters`);
+  return ref.length > 0 ? matches[0] : undefined;
 }
 
 /** By full id, name, or unique id prefix. */
