@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Transform } from 'node:stream';
-import { TsrunError } from '../sys/error';
+import { isNoSpace, TsrunError } from '../sys/error';
 import { withLock } from '../state/lock';
 import { openSource } from './download';
 import { extractTarball } from './extract';
@@ -60,6 +60,7 @@ export async function importImage(location: string, refText: string, opts: Impor
       stats = await extractTarball(source.stream.pipe(tap), `${staging}/rootfs`);
     } catch (err) {
       if (cutShort) throw new TsrunError(`${location}: truncated: received ${received} of ${source.size} bytes`);
+      if (isNoSpace(err)) throw new TsrunError(`cannot import ${location}: no space left on the disk of TSRUN_ROOT (${staging}): free some space there (df -h shows it) and import again`, 'ENOSPC');
       const why = err instanceof Error ? err.message : String(err);
       throw new TsrunError(`cannot import ${location}: ${why}`);
     }

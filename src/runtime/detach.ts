@@ -36,6 +36,8 @@ export async function runDetached(opts: RunOptions, explain: boolean): Promise<s
         else resolve(msg);
       }
     });
+    // A monitor killed mid-start resets the channel: that is the same answer as its close.
+    channel.on('error', () => resolve(null));
     channel.on('close', () => resolve(null));
   });
   channel.destroy();

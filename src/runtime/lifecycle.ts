@@ -15,8 +15,7 @@ const POLL_MS = 50;
 /** By name, full id or unique id prefix, with the records made true first; a Dead one too. */
 export function resolveContainerOrDead(ref: string): ContainerRecord | DeadContainer {
   return withLock(() => {
-    reconcile();
-    const rec = findContainer(ref) ?? findDeadContainer(ref);
+    const rec = findContainer(ref, reconcile()) ?? findDeadContainer(ref);
     if (!rec) throw new TsrunError(`No such container: ${ref}`);
     return rec;
   });
@@ -52,10 +51,7 @@ function running(rec: ContainerRecord): boolean {
 async function waitRecorded(id: string, timeoutMs = 30_000): Promise<ContainerRecord | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const rec = withLock(() => {
-      reconcile();
-      return findContainer(id);
-    });
+    const rec = withLock(() => findContainer(id, reconcile()));
     if (!rec || rec.state.status === 'exited') return rec;
     if (Date.now() > deadline) throw new TsrunError(`container ${rec.name} did not stop within ${timeoutMs / 1000} s`);
     await sleep(POLL_MS);
@@ -105,7 +101,15 @@ export async function removeContainer(ref: string, force: boolean): Promise<void
     }
     process.kill(rec.state.pid, 'SIGKILL');
     faultPoint('rm:after-kill');
-    const after = await waitRecorded(rec.id);
+    await waitDead(rec, 10_000);
+    // Its monitor records the end; one that cannot (a full disk) keeps trying, and the
+    // removal goes ahead without it (the monitor then finds the record gone and stops).
+    let after: ContainerRecord | undefined = rec;
+    try {
+      after = await waitRecorded(rec.id, 5_000);
+    } catch {
+      // still unrecorded: removed below all the same
+    }
     if (!after) return; // it was --rm: its monitor removed it
     rec = after;
   }

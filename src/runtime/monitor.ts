@@ -39,6 +39,9 @@ function readOptions(): Promise<RunOptions> {
   });
 }
 
+// Its stderr is TSRUN_ROOT/monitor.log: on a full disk a diagnostic that cannot be written
+// is lost, and the monitor must not die of it (it may be keeping an exit code).
+process.stderr.on('error', () => undefined);
 // No terminal: nothing to hang up, and Ctrl-C in the launcher's terminal is not for us.
 process.on('SIGHUP', () => undefined);
 process.on('SIGINT', () => undefined);

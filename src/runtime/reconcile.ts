@@ -5,13 +5,18 @@
  * and its addresses are released and its cgroup removed; half-made container directories and
  * network endpoints of containers that are gone are removed. Links and mounts need no sweep: they live in the
  * container's namespaces and vanish with its last process.
+ *
+ * On a full disk the answer is still given: what cannot be written is shown as it is, and
+ * written by the first command that finds room.
  */
 import { lstatSync } from 'node:fs';
 import { releaseEndpointOf } from '../network/endpoint';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { containerDir, containerDirs, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
 import { keepExit, sweepExits } from '../state/exits';
+import { reportOnce } from '../state/foreign';
 import { listNetworks } from '../state/networks';
+import { isNoSpace } from '../sys/error';
 import { isAlive } from '../sys/process';
 import { refreshNetworkHosts } from './hosts';
 
@@ -20,7 +25,20 @@ const KILLED = 137;
 /** What Docker reports for a container that was running when the host went down. */
 const LOST = 255;
 
-function settle(rec: ContainerRecord): void {
+/** Runs a write of the bookkeeping; on a full disk says so once and leaves it for later. */
+function tryWrite(what: string, write: () => void): boolean {
+  try {
+    write();
+    return true;
+  } catch (err) {
+    if (!isNoSpace(err)) throw err;
+    reportOnce(`nospace:${what}`, `cannot record ${what}: no space left on the disk of TSRUN_ROOT; shown as it is, recorded by the first tsrun command once space is freed`);
+    return false;
+  }
+}
+
+/** The record as it now stands (`undefined` once removed). */
+function settle(rec: ContainerRecord): ContainerRecord | undefined {
   let exitCode = LOST;
   let error = 'its monitor died (or the host rebooted) before it recorded the exit';
   if (isAlive(rec.state.process)) {
@@ -30,17 +48,21 @@ function settle(rec: ContainerRecord): void {
   }
   ContainerCgroup.ofContainer(rec)?.remove();
   if (rec.endpoint) {
-    const net = releaseEndpointOf(rec.endpoint.networkId, rec.id);
-    if (net) refreshNetworkHosts(net);
+    const { networkId } = rec.endpoint;
+    tryWrite(`that container ${rec.name} left its network`, () => {
+      const net = releaseEndpointOf(networkId, rec.id);
+      if (net) refreshNetworkHosts(net);
+    });
   }
   if (rec.state.status === 'created' || rec.config.autoRemove) {
     if (rec.state.status !== 'created') keepExit(rec.id, exitCode);
     removeContainerRecord(rec.id);
-    return;
+    return undefined;
   }
-  delete rec.endpoint;
-  rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode, error, finishedAt: new Date().toISOString() };
-  writeContainerRecord(rec);
+  const settled: ContainerRecord = { ...rec, state: { ...rec.state, status: 'exited', pid: 0, exitCode, error, finishedAt: new Date().toISOString() } };
+  delete settled.endpoint;
+  tryWrite(`the end of container ${rec.name}`, () => writeContainerRecord(settled));
+  return settled;
 }
 
 /** Call under the lock. Returns the container records as they now stand. */
@@ -49,16 +71,21 @@ export function reconcile(): ContainerRecord[] {
   for (const id of containerDirs()) {
     if (!lstatSync(containerDir.record(id), { throwIfNoEntry: false })) removeContainerRecord(id);
   }
+  const records: ContainerRecord[] = [];
   for (const rec of listContainers()) {
-    if (rec.state.status !== 'exited' && !isAlive(rec.state.monitor)) settle(rec);
+    const now = rec.state.status !== 'exited' && !isAlive(rec.state.monitor) ? settle(rec) : rec;
+    if (now) records.push(now);
   }
   sweepExits();
-  const live = new Set(listContainers().filter((c) => c.state.status !== 'exited').map((c) => c.id));
+  const live = new Set(records.filter((c) => c.state.status !== 'exited').map((c) => c.id));
   for (const net of listNetworks()) {
     const stale = Object.keys(net.endpoints).filter((id) => !live.has(id));
-    let updated = net;
-    for (const id of stale) updated = releaseEndpointOf(net.id, id) ?? updated;
-    if (stale.length > 0) refreshNetworkHosts(updated);
+    if (stale.length === 0) continue;
+    tryWrite(`that the containers of network ${net.name} left it`, () => {
+      let updated = net;
+      for (const id of stale) updated = releaseEndpointOf(net.id, id) ?? updated;
+      refreshNetworkHosts(updated);
+    });
   }
-  return listContainers();
+  return records;
 }

@@ -5,13 +5,15 @@
  * addresses. A failure before the command runs kills init and removes everything the run
  * created.
  */
-import { writeFileSync } from 'node:fs';
+import { lstatSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname as hostHostname } from 'node:os';
 import { basename } from 'node:path';
 import { Writable } from 'node:stream';
 import { imageRootfs, requireImage } from '../image/store';
 import { keepExit } from '../state/exits';
 import { newId, shortId } from '../state/id';
+import { reportOnce } from '../state/foreign';
 import { withLock } from '../state/lock';
 import { requireNetwork } from '../state/networks';
 import {
@@ -22,7 +24,7 @@ import {
   writeContainerRecord,
   type ContainerRecord,
 } from '../state/containers';
-import { TsrunError } from '../sys/error';
+import { isNoSpace, TsrunError } from '../sys/error';
 import { identify } from '../sys/process';
 import { RootDir } from '../sys/root-dir';
 import { openPtyMaster } from '../sys/tty';
@@ -181,10 +183,20 @@ function foregroundIo(rec: ContainerRecord): Io {
 function detachedIo(rec: ContainerRecord): Io {
   // Opened on first use: the container's directory does not exist before it is recorded.
   let writer: LogWriter | undefined;
+  // A log that cannot be written (a full disk) loses output, as Docker's json-file driver
+  // does, and says so once; the container and its monitor go on.
+  const guarded = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      reportOnce(`log:${rec.id}`, `output of container ${rec.name} is being lost: ${isNoSpace(err) ? 'no space left on the disk of TSRUN_ROOT' : (err as Error).message} (${rec.logPath})`);
+    }
+  };
+  const append = (s: Stream, d: Buffer): void => guarded(() => (writer ??= new LogWriter(rec.logPath)).write(s, d));
   const log = (s: Stream): Writable =>
     new Writable({
       write(chunk: Buffer, _enc, done) {
-        (writer ??= new LogWriter(rec.logPath)).write(s, chunk);
+        append(s, chunk);
         done();
       },
     });
@@ -192,8 +204,8 @@ function detachedIo(rec: ContainerRecord): Io {
   return {
     // -i without -t keeps a stdin pipe open, so a shell waits as it does under Docker.
     stdio: tty ? {} : { ...(interactive && { input: 'hold' as const }), stdout: log('stdout'), stderr: log('stderr') },
-    pty: { terminalInput: false, followWindow: false, output: (d) => (writer ??= new LogWriter(rec.logPath)).write('stdout', d) },
-    close: () => writer?.close(),
+    pty: { terminalInput: false, followWindow: false, output: (d) => append('stdout', d) },
+    close: () => guarded(() => writer?.close()),
   };
 }
 
@@ -294,7 +306,7 @@ async function supervise(
     faultPoint('run:after-start');
     const code = await attach({ pid, exited }, { stdio, pty }, forwardSignals);
     io.close();
-    finish(rec, network, cgroup, code);
+    await finish(rec, network, cgroup, code);
     return code;
   } catch (err) {
     network.close();
@@ -316,19 +328,34 @@ async function supervise(
   }
 }
 
-/** The container ended: record it (or remove it, with --rm), free its addresses and remove its cgroup. */
-function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: ContainerCgroup | null, code: number): void {
-  withLock(() => {
-    const oomKilled = cgroup?.oomKilled() ?? false;
-    cgroup?.remove();
-    network.release(rec);
-    if (rec.config.autoRemove) {
-      keepExit(rec.id, code);
-      return removeContainerRecord(rec.id);
+/**
+ * The container ended: record it (or remove it, with --rm), free its addresses and remove its
+ * cgroup. On a full disk the exit code is kept here and written as soon as there is room: this
+ * process stays its monitor until then, so no command counts the exit as lost.
+ */
+async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: ContainerCgroup | null, code: number): Promise<void> {
+  const oomKilled = cgroup?.oomKilled() ?? false;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      withLock(() => {
+        cgroup?.remove();
+        // Removed meanwhile (rm -f while this waited for room): nothing left to record.
+        if (!lstatSync(containerDir.record(rec.id), { throwIfNoEntry: false })) return;
+        network.release(rec);
+        if (rec.config.autoRemove) {
+          keepExit(rec.id, code);
+          return removeContainerRecord(rec.id);
+        }
+        rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: code, oomKilled, finishedAt: new Date().toISOString() };
+        writeContainerRecord(rec);
+      });
+      return;
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+      reportOnce(`finish:${rec.id}`, `cannot record that container ${rec.name} exited with ${code}: no space left on the disk of TSRUN_ROOT; free some space: the exit is kept and recorded as soon as there is room`);
+      await sleep(delay);
     }
-    rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: code, oomKilled, finishedAt: new Date().toISOString() };
-    writeContainerRecord(rec);
-  });
+  }
 }
 
 /** `tsrun run` without -d: this process is the container's monitor; returns its exit code. */

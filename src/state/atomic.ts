@@ -9,14 +9,20 @@ export function writeFileAtomic(path: string, content: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   // A leftover of a killed writer with our pid is replaced, never written through.
   rmSync(tmp, { force: true });
-  const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    // A failed write (a full disk) leaves the old record and no temp file behind.
+    rmSync(tmp, { force: true });
+    throw fromNodeError(err, `write ${path}`);
   }
-  renameSync(tmp, path);
   const dir = openSync(dirname(path), 'r');
   try {
     fsyncSync(dir);

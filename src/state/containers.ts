@@ -189,8 +189,7 @@ export function findDeadContainer(ref: string): DeadContainer | undefined {
 }
 
 /** By full id, name, or unique id prefix. */
-export function findContainer(ref: string): ContainerRecord | undefined {
-  const all = listContainers();
+export function findContainer(ref: string, all = listContainers()): ContainerRecord | undefined {
   const exact = all.find((c) => c.id === ref || c.name === ref);
   if (exact) return exact;
   const byPrefix = all.filter((c) => c.id.startsWith(ref));
@@ -206,10 +205,15 @@ export function createContainerRecord(rec: ContainerRecord): void {
     );
   }
   mkdirSync(containerDir.root(rec.id), { recursive: true, mode: 0o700 });
-  for (const d of [containerDir.upper(rec.id), containerDir.work(rec.id), containerDir.rootfs(rec.id)]) {
-    mkdirSync(d, { mode: 0o755 });
+  try {
+    for (const d of [containerDir.upper(rec.id), containerDir.work(rec.id), containerDir.rootfs(rec.id)]) {
+      mkdirSync(d, { mode: 0o755 });
+    }
+    writeContainerRecord(rec);
+  } catch (err) {
+    removeContainerRecord(rec.id);
+    throw err;
   }
-  writeContainerRecord(rec);
 }
 
 export function writeContainerRecord(rec: ContainerRecord): void {

@@ -46,7 +46,14 @@ export function fromNodeError(err: unknown, what: string): TsrunError {
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && typeof e.errno === 'number') {
     const desc = e.message.replace(/^[A-Z]+: /, '').replace(/,.*$/, '');
-    return new TsrunError(`${what}: ${e.code} (${desc})`, e.code);
+    const hint = isNoSpace(e) ? ': free some space on that filesystem (df -h shows which) and try again' : '';
+    return new TsrunError(`${what}: ${e.code} (${desc})${hint}`, e.code);
   }
   return new TsrunError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** The disk (or the user's quota) is full: the one failure that goes away by itself once space is freed. */
+export function isNoSpace(err: unknown): boolean {
+  const code = err instanceof TsrunError ? err.errno : (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }

@@ -18,8 +18,9 @@ export interface Result {
 export class StateRoot {
   readonly dir: string;
 
-  constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'tsrun-test-'));
+  /** A fresh temporary directory, or `dir` (which the caller made). */
+  constructor(dir?: string) {
+    this.dir = dir ?? mkdtempSync(join(tmpdir(), 'tsrun-test-'));
   }
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
