@@ -24,8 +24,8 @@ function exitedContainer(s: StateRoot, name: string): string {
   return JSON.parse(s.run(['inspect', name]).stdout)[0].Id as string;
 }
 
-for (const [what, content] of [['empty', ''], ['torn', '{"id": "'], ['not a record', '{}']] as const) {
-  test(`an ${what} container record is one Dead container; the others keep working and rm removes it`, async (t) => {
+for (const [what, content] of [['an empty', ''], ['a torn', '{"id": "'], ['a shapeless', '{}']] as const) {
+  test(`${what} container record is one Dead container; the others keep working and rm removes it`, async (t) => {
     await withState((s) => {
       const broken = exitedContainer(s, 'broken');
       const good = s.run(['run', '-d', '--name', 'good', 'alpine', 'sleep', '60']).stdout.trim();
