@@ -72,16 +72,20 @@ test('an unreadable image index is rebuilt from the store: image ls and run go o
 });
 
 /** A state root on a 24 MiB tmpfs of its own, unmounted afterwards whatever happens. */
-async function withSmallDisk(fn: (s: StateRoot, mnt: string) => Promise<void>): Promise<void> {
+async function withSmallDisk(fn: (s: StateRoot, mnt: string, parent: string) => Promise<void>): Promise<void> {
   const mnt = mkdtempSync(join(tmpdir(), 'tsrun-full-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tsrun-test-full', mnt]);
   const s = new StateRoot(join(mnt, 'root'));
+  // A parent link for a network of this root (a veth: the CI kernel has no dummy links).
+  const parent = `tsfull${process.pid % 10000}`;
+  execFileSync('ip', ['link', 'add', parent, 'type', 'veth', 'peer', 'name', `${parent}p`]);
   try {
     s.importAlpine();
-    await fn(s, mnt);
+    await fn(s, mnt, parent);
   } finally {
     try {
       s.remove();
+      execFileSync('ip', ['link', 'del', parent]);
     } finally {
       // The last monitor may still be closing its log on the disk.
       for (let i = 0; ; i++) {
@@ -108,14 +112,15 @@ async function until<T>(probe: () => T | undefined, ms: number): Promise<T | und
 }
 
 test('a full disk: read-only commands answer, writes fail naming the path, the exit code is kept until there is room', async (t) => {
-  await withSmallDisk(async (s, mnt) => {
+  await withSmallDisk(async (s, mnt, parent) => {
+    t.is(s.run(['network', 'create', '-d', 'macvlan', '--subnet', '10.251.7.0/24', '-o', `parent=${parent}`, 'fullnet']).code, 0);
     // Output that fills the disk, then an exit code of its own.
     const id = s.run(['run', '-d', '--name', 'filler', 'alpine', 'sh', '-c', 'yes 0123456789abcdef | head -c 40000000; sleep 1; exit 7']).stdout.trim();
     const free = (): number => Number(execFileSync('df', ['--output=avail', '-B1', mnt], { encoding: 'utf8' }).split('\n')[1]);
     t.truthy(await until(() => (free() < 64 * 1024 ? true : undefined), 30_000), 'the disk filled');
     await sleep(2000); // the container exits and its monitor finds no room for the record
 
-    for (const args of [['ps', '-a'], ['inspect', 'filler'], ['network', 'ls'], ['image', 'ls'], ['logs', '--tail', '1', 'filler']]) {
+    for (const args of [['ps', '-a'], ['inspect', 'filler'], ['network', 'ls'], ['network', 'inspect', 'fullnet'], ['image', 'ls'], ['logs', '--tail', '1', 'filler']]) {
       const r = s.run(args);
       t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     }
