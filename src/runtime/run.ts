@@ -30,7 +30,8 @@ import { ContainerNetwork } from './container-network';
 import { hostHostsFile, hostsFile, resolvConf } from './etc-files';
 import { faultPoint } from './fault';
 import { networkHostsFile } from './hosts';
-import { LogWriter, type Stream } from './logs';
+import { parseLogConfig, rotationOf } from '../logs/config';
+import { LogWriter, type Stream } from '../logs/writer';
 import { generateName } from './names';
 import { containerEnv, parseEnv, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
 import { spawnInit, waitForExit, type InitProcess } from './parent';
@@ -64,6 +65,9 @@ export interface RunOptions {
   capDrop: string[];
   securityOpt: string[];
   resources: ResourceOptions;
+  /** --log-driver and --log-opt (json-file when not given). */
+  logDriver?: string;
+  logOpts?: string[];
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -85,6 +89,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
   const userEnv = parseEnv(opts.env);
   const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt);
   const resources = parseResources(opts.resources);
+  const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -104,9 +109,10 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
       autoRemove: opts.rm,
       security,
       resources,
+      log,
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
-    logPath: opts.detach ? containerDir.log(id) : '',
+    logPath: opts.detach && log.type === 'json-file' ? containerDir.log(id) : '',
   };
   return { rec, network };
 }
@@ -174,11 +180,15 @@ function foregroundIo(rec: ContainerRecord): Io {
 
 function detachedIo(rec: ContainerRecord): Io {
   // Opened on first use: the container's directory does not exist before it is recorded.
+  // With --log-driver none the output is read and dropped.
   let writer: LogWriter | undefined;
+  const toLog = (s: Stream, chunk: Buffer): void => {
+    if (rec.logPath) (writer ??= new LogWriter(rec.logPath, rotationOf(rec.config.log?.config ?? {}))).write(s, chunk);
+  };
   const log = (s: Stream): Writable =>
     new Writable({
       write(chunk: Buffer, _enc, done) {
-        (writer ??= new LogWriter(rec.logPath)).write(s, chunk);
+        toLog(s, chunk);
         done();
       },
     });
@@ -186,7 +196,7 @@ function detachedIo(rec: ContainerRecord): Io {
   return {
     // -i without -t keeps a stdin pipe open, so a shell waits as it does under Docker.
     stdio: tty ? {} : { ...(interactive && { input: 'hold' as const }), stdout: log('stdout'), stderr: log('stderr') },
-    pty: { terminalInput: false, followWindow: false, output: (d) => (writer ??= new LogWriter(rec.logPath)).write('stdout', d) },
+    pty: { terminalInput: false, followWindow: false, output: (d) => toLog('stdout', d) },
     close: () => writer?.close(),
   };
 }
