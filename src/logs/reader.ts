@@ -154,24 +154,38 @@ class Cursor {
   }
 }
 
-/** Where the last `n` lines of the files (oldest first) begin: a file's index and an offset in it. */
+/**
+ * Where the last `n` entries of the files (oldest first) begin: a file's index and an offset
+ * in it. Scanning backwards, a line counts when it ends with "}" and a newline: a torn line
+ * (or one still being written) is no entry, so it does not take the place of one.
+ */
 export function tailStart(fds: number[], n: number): { file: number; offset: number } {
   const buf = Buffer.allocUnsafe(CHUNK);
   let need = n;
   for (let f = fds.length - 1; f >= 0; f--) {
     const size = fstatSync(fds[f]!).size;
     if (need === 0) return { file: f, offset: size };
-    // Lines begin at 0 and after every newline but one that ends the file.
+    // The line being scanned: its newline is behind us and its last byte not seen yet (atEnd),
+    // or it ends with "}" (valid).
+    let atEnd = false;
+    let valid = false;
     for (let hi = size; hi > 0; ) {
       const lo = Math.max(0, hi - CHUNK);
       const got = readSync(fds[f]!, buf, 0, hi - lo, lo);
       for (let i = got - 1; i >= 0; i--) {
-        if (buf[i] !== 0x0a || lo + i >= size - 1) continue;
-        if (--need === 0) return { file: f, offset: lo + i + 1 };
+        const b = buf[i]!;
+        if (b === 0x0a) {
+          // A newline ends the line before it and begins the one we scanned.
+          if (lo + i < size - 1 && !atEnd && valid && --need === 0) return { file: f, offset: lo + i + 1 };
+          atEnd = true;
+        } else if (atEnd) {
+          valid = b === 0x7d;
+          atEnd = false;
+        }
       }
       hi = lo;
     }
-    if (size > 0 && --need === 0) return { file: f, offset: 0 };
+    if (size > 0 && !atEnd && valid && --need === 0) return { file: f, offset: 0 };
   }
   return { file: 0, offset: 0 };
 }
@@ -208,34 +222,34 @@ async function follow(path: string, current: Cursor | null, done: () => boolean,
   let cur = current;
   try {
     for (;;) {
-    const ended = done();
-    if (cur && !(await cur.drain(sink, false))) return;
-    const now = statSync(path, { throwIfNoEntry: false });
-    if (now && now.ino !== cur?.ino) {
-      // Rotated: finish the old file, then any rotated since that we never saw, then the new one.
-      if (cur) {
-        if (!(await cur.drain(sink, true))) return;
-        const newer = rotatedFiles(path).map((p) => Cursor.open(p, warnings)).filter((c): c is Cursor => c !== null);
-        try {
-          const ours = newer.findIndex((c) => c.ino === cur!.ino);
-          for (const c of (ours === -1 ? newer : newer.slice(0, ours)).reverse()) if (!(await c.drain(sink, true))) return;
-        } finally {
-          newer.forEach((c) => c.close());
+      const ended = done();
+      if (cur && !(await cur.drain(sink, false))) return;
+      const now = statSync(path, { throwIfNoEntry: false });
+      if (now && now.ino !== cur?.ino) {
+        // Rotated: finish the old file, then any rotated since that we never saw, then the new one.
+        if (cur) {
+          if (!(await cur.drain(sink, true))) return;
+          const newer = rotatedFiles(path).map((p) => Cursor.open(p, warnings)).filter((c): c is Cursor => c !== null);
+          try {
+            const ours = newer.findIndex((c) => c.ino === cur!.ino);
+            for (const c of (ours === -1 ? newer : newer.slice(0, ours)).reverse()) if (!(await c.drain(sink, true))) return;
+          } finally {
+            newer.forEach((c) => c.close());
+          }
+          cur.close();
         }
-        cur.close();
+        cur = Cursor.open(path, warnings);
+        continue;
       }
-      cur = Cursor.open(path, warnings);
-      continue;
-    }
-    if (cur && fstatSync(cur.fd).size < cur.offset) {
-      cur.restart();
-      continue;
-    }
-    if (ended) {
-      if (cur) await cur.drain(sink, true);
-      return;
-    }
-    await sleep(POLL_MS);
+      if (cur && fstatSync(cur.fd).size < cur.offset) {
+        cur.restart();
+        continue;
+      }
+      if (ended) {
+        if (cur) await cur.drain(sink, true);
+        return;
+      }
+      await sleep(POLL_MS);
     }
   } finally {
     cur?.close();
