@@ -18,6 +18,9 @@ const MAX_LINE = 16 * 1024;
 /** What JSON needs escaped in a string (the newline ending each line is handled apart). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
+/** The same, for a text of whole lines whose newlines are turned into entry ends. */
+const ESCAPE_BUT_NEWLINE = /["\\\u0000-\u0009\u000b-\u001f]/;
+
 function encodeLog(text: string): string {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text;
   if (NEEDS_ESCAPE.test(body)) return JSON.stringify(text);
@@ -55,8 +58,9 @@ export class LogWriter {
 
   write(stream: Stream, data: Buffer): void {
     const text = this.pending[stream] + this.decoders[stream].write(data);
-    const entries: string[] = [];
     const end = `,"stream":"${stream}","time":"${this.now()}"}\n`;
+    if (this.writeWhole(stream, text, end)) return;
+    const entries: string[] = [];
     let start = 0;
     const piece = (to: number): void => {
       entries.push(`{"log":${encodeLog(text.slice(start, to))}${end}`);
@@ -69,6 +73,24 @@ export class LogWriter {
     while (text.length - start >= MAX_LINE) piece(pieceEnd(text, start));
     this.pending[stream] = text.slice(start);
     this.append(entries);
+  }
+
+  /**
+   * The common case in one pass over the text: no line needs escaping or splitting and the
+   * whole batch fits before the next rotation. False (nothing written) otherwise.
+   */
+  private writeWhole(stream: Stream, text: string, end: string): boolean {
+    const last = text.lastIndexOf('\n');
+    if (last === -1 || text.length - last > MAX_LINE || ESCAPE_BUT_NEWLINE.test(text)) return false;
+    for (let start = 0, nl = text.indexOf('\n'); nl !== -1; start = nl + 1, nl = text.indexOf('\n', start)) {
+      if (nl + 1 - start > MAX_LINE) return false;
+    }
+    const batch = `{"log":"${text.slice(0, last).replaceAll('\n', `\\n"${end}{"log":"`)}\\n"${end}`;
+    const { maxSize } = this.rotation;
+    if (maxSize >= 0 && this.size + Buffer.byteLength(batch) > maxSize) return false;
+    this.size += writeSync(this.fd, batch);
+    this.pending[stream] = text.slice(last + 1);
+    return true;
   }
 
   /**
