@@ -78,6 +78,8 @@ test('sizes as Docker\'s units parse them (decimal), log opts as its json-file d
   t.throws(() => parseHumanSize('10x'), { message: /^invalid size: '10x'/ });
   t.deepEqual(rotationOf({}), { maxSize: -1, maxFile: 1 });
   t.deepEqual(rotationOf({ 'max-size': '10m', 'max-file': '3' }), { maxSize: 10_000_000, maxFile: 3 });
+  // Docker 20.10 takes max-file without max-size, and never rotates.
+  t.deepEqual(rotationOf({ 'max-file': '3' }), { maxSize: -1, maxFile: 3 });
   t.deepEqual(parseLogConfig('json-file', ['max-size=10m', 'max-file=3']), { type: 'json-file', config: { 'max-size': '10m', 'max-file': '3' } });
   t.deepEqual(parseLogConfig('none', []), { type: 'none', config: {} });
   t.throws(() => parseLogConfig('json-file', ['foo=1']), { instanceOf: TsrunError, message: "unknown log opt 'foo' for json-file log driver" });
