@@ -107,6 +107,7 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       CpuShares: res?.cpuShares ?? 0,
       PidsLimit: res && res.pidsLimit > 0 ? res.pidsLimit : null,
       Devices: (res?.devices ?? []).map((d) => ({ PathOnHost: d.host, PathInContainer: d.container, CgroupPermissions: d.rule.access })),
+      LogConfig: { Type: c.config.log?.type ?? 'json-file', Config: c.config.log?.config ?? {} },
     },
     Config: {
       Hostname: c.config.hostname,

@@ -78,11 +78,14 @@ export function containerCommands(y: Argv): Argv {
         c
           .positional('container', { type: 'string' })
           .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep printing new output until the container ends' })
-          .option('tail', { type: 'string', default: 'all', describe: 'Only the last N lines' }),
+          .option('tail', { alias: 'n', type: 'string', default: 'all', describe: 'Only the last N lines (or all)' })
+          .option('since', { type: 'string', describe: 'Only lines since a time (2024-01-02T15:04:05Z, 1700000000) or for a duration (10m, 1h30m)' })
+          .option('until', { type: 'string', describe: 'Only lines before a time (2024-01-02T15:04:05Z, 1700000000) or a duration ago (42s)' })
+          .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'Show each line\'s time (RFC 3339 with nanoseconds)' }),
       async (a) => {
         await root();
         const { showLogs } = await import('./logs');
-        await showLogs(String(a.container), a.follow, a.tail);
+        await showLogs(String(a.container), { follow: a.follow, tail: a.tail, since: a.since, until: a.until, timestamps: a.timestamps });
       },
     )
     .command(

@@ -29,6 +29,8 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('cgroups', { type: 'string', describe: 'enabled (default), or disabled: no cgroup of its own, as Podman\'s --cgroups=disabled' })
     .option('cgroup-parent', { type: 'string', describe: 'Parent cgroup of the container\'s cgroup (default tsrun)' })
     .option('device', { type: 'string', array: true, default: [], describe: 'Give the container a host device: HOST[:CONTAINER][:PERMS]' })
+    .option('log-driver', { type: 'string', default: 'json-file', describe: 'Where run -d keeps the output: json-file, or none' })
+    .option('log-opt', { type: 'string', array: true, default: [], describe: 'json-file option: max-size=10m (rotate at that size), max-file=3 (files kept)' })
     .strictOptions()
     .help('help')
     .version(false)
@@ -55,6 +57,8 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     ip6: a.ip6,
     macAddress: a['mac-address'],
     detach: a.detach,
+    logDriver: a['log-driver'],
+    logOpts: a['log-opt'].map(String),
     capAdd: a['cap-add'].map(String),
     capDrop: a['cap-drop'].map(String),
     securityOpt: a['security-opt'].map(String),

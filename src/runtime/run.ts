@@ -33,7 +33,8 @@ import { ContainerNetwork } from './container-network';
 import { hostHostsFile, hostsFile, resolvConf } from './etc-files';
 import { faultPoint } from './fault';
 import { networkHostsFile } from './hosts';
-import { LogWriter, type Stream } from './logs';
+import { parseLogConfig, rotationOf } from '../logs/config';
+import { LogWriter, type Stream } from '../logs/writer';
 import { generateName } from './names';
 import { containerEnv, parseEnv, requireRoot, validateContainerName, validateHostname, validateWorkdir } from './options';
 import { spawnInit, waitForExit, type InitProcess } from './parent';
@@ -67,6 +68,9 @@ export interface RunOptions {
   capDrop: string[];
   securityOpt: string[];
   resources: ResourceOptions;
+  /** --log-driver and --log-opt (json-file when not given). */
+  logDriver?: string;
+  logOpts?: string[];
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -93,6 +97,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
   const userEnv = parseEnv(opts.env);
   const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt);
   const resources = parseResources(opts.resources);
+  const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -112,9 +117,10 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
       autoRemove: opts.rm,
       security,
       resources,
+      log,
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
-    logPath: opts.detach ? containerDir.log(id) : '',
+    logPath: opts.detach && log.type === 'json-file' ? containerDir.log(id) : '',
   };
   return { rec, network };
 }
@@ -182,6 +188,7 @@ function foregroundIo(rec: ContainerRecord): Io {
 
 function detachedIo(rec: ContainerRecord): Io {
   // Opened on first use: the container's directory does not exist before it is recorded.
+  // With --log-driver none the output is read and dropped.
   let writer: LogWriter | undefined;
   // A log that cannot be written (a full disk) loses output, as Docker's json-file driver
   // does, and says so once; the container and its monitor go on.
@@ -192,11 +199,13 @@ function detachedIo(rec: ContainerRecord): Io {
       reportOnce(`log:${rec.id}`, `output of container ${rec.name} is being lost: ${isNoSpace(err) ? 'no space left on the disk of TSRUN_ROOT' : (err as Error).message} (${rec.logPath})`);
     }
   };
-  const append = (s: Stream, d: Buffer): void => guarded(() => (writer ??= new LogWriter(rec.logPath)).write(s, d));
+  const toLog = (s: Stream, chunk: Buffer): void => {
+    if (rec.logPath) guarded(() => (writer ??= new LogWriter(rec.logPath, rotationOf(rec.config.log?.config ?? {}))).write(s, chunk));
+  };
   const log = (s: Stream): Writable =>
     new Writable({
       write(chunk: Buffer, _enc, done) {
-        append(s, chunk);
+        toLog(s, chunk);
         done();
       },
     });
@@ -204,7 +213,7 @@ function detachedIo(rec: ContainerRecord): Io {
   return {
     // -i without -t keeps a stdin pipe open, so a shell waits as it does under Docker.
     stdio: tty ? {} : { ...(interactive && { input: 'hold' as const }), stdout: log('stdout'), stderr: log('stderr') },
-    pty: { terminalInput: false, followWindow: false, output: (d) => append('stdout', d) },
+    pty: { terminalInput: false, followWindow: false, output: (d) => toLog('stdout', d) },
     close: () => guarded(() => writer?.close()),
   };
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
 import { reportForeign, reportOnce } from './foreign';
 import type { ProcessIdentity } from '../sys/process';
+import type { LogConfig } from '../logs/config';
 import type { Endpoint } from './networks';
 import { readJson, writeJsonAtomic } from './atomic';
 import { isId, paths } from './root';
@@ -80,6 +81,8 @@ export interface ContainerRecord {
     security: SecurityConfig;
     /** --memory, --pids-limit, --cpus ... and --cgroup-parent, --device. */
     resources: Resources;
+    /** --log-driver and --log-opt (absent in records of before them: json-file, unlimited). */
+    log?: LogConfig;
   };
   /** The endpoint on a macvlan/ipvlan network while the container runs. */
   endpoint?: Endpoint & { networkId: string; networkName: string; gateway: string; ipv6Gateway: string };
