@@ -11,18 +11,54 @@ export function writeFileAtomic(path: string, content: string): void {
   rmSync(tmp, { force: true });
   const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
-    writeSync(fd, content);
+    try {
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    // ENOSPC and the like: the old record stands, and no half-written temp is left beside it.
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  fsyncDir(dirname(path));
+}
+
+/** Makes a rename or unlink in `dir` durable. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
+}
+
+function pidAlive(pid: number): boolean {
   try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+const TEMP = /^\..+\.(\d+)\.tmp$/;
+
+/**
+ * Removes, among `names` (entries of `dir`), the temps of writeFileAtomic whose writer is
+ * dead (killed between its write and its rename); returns the other names. A live writer's
+ * temp is left alone.
+ */
+export function withoutStaleTemps(dir: string, names: string[]): string[] {
+  return names.filter((name) => {
+    const m = TEMP.exec(name);
+    if (!m) return true;
+    if (!pidAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+    return false;
+  });
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
