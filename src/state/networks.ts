@@ -102,7 +102,7 @@ function readAll(): { nets: NetworkRecord[]; broken: BrokenNetwork[] } {
     } catch (err) {
       // Removed since the readdir (a `network rm` under the lock while this reads without it).
       if ((err as TsrunError).errno === 'ENOENT') continue;
-      why = (err as Error).message;
+      why = err instanceof SyntaxError ? `not valid JSON: ${err.message}` : (err as Error).message;
     }
     if (why) broken.push({ id, path, why });
   }
