@@ -21,7 +21,7 @@ export function writeFileAtomic(path: string, content: string): void {
   } catch (err) {
     // ENOSPC and the like: the old record stands, and no half-written temp is left beside it.
     rmSync(tmp, { force: true });
-    throw err;
+    throw fromNodeError(err, `write ${path}`);
   }
   fsyncDir(dirname(path));
 }

@@ -11,8 +11,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NETWORK_FAULT_POINTS } from '../../src/runtime/fault';
-import { hostLinks, withLab, type Lab } from '../helpers/lab';
-import { isRoot, type StateRoot } from '../helpers/tsrun';
+import { hostLinks, Lab, withLab } from '../helpers/lab';
+import { isRoot, StateRoot } from '../helpers/tsrun';
 
 test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
@@ -206,4 +206,30 @@ test('a network removed between run\'s check and its address reservation: "netwo
       await held;
     }
   });
+});
+
+test('a full disk (ENOSPC) at network create: one line naming the file, no temp left, nothing created; with space it succeeds', (t) => {
+  const lab = new Lab([]);
+  const s = new StateRoot();
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tsrun-test-full', s.dir]);
+  try {
+    const links = hostLinks(lab);
+    const args = ['network', 'create', '-d', 'macvlan', '--subnet=10.68.0.0/24', '-o', `parent=${lab.parent}`, '--host-access', 'full'];
+    t.is(s.run(['network', 'ls', '-q']).code, 0); // the root's directories and lock exist
+    spawnSync('dd', ['if=/dev/zero', `of=${join(s.dir, 'filler')}`, 'bs=4k']);
+    const r = s.run(args);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /^tsrun: write \/.*\/journal\/network-create\.[0-9a-f]{64}\.json: ENOSPC \(no space left on device\)\n$/);
+    t.deepEqual(hostLinks(lab), links, 'no link made');
+    t.deepEqual(entries(s, 'journal'), [], 'no temp left');
+    execFileSync('rm', [join(s.dir, 'filler')]);
+    t.is(s.run(args).code, 0);
+    t.is(shimsOn(lab).length, 1);
+    t.is(s.run(['network', 'rm', 'full']).code, 0);
+    t.deepEqual(hostLinks(lab), links);
+  } finally {
+    spawnSync('umount', [s.dir]);
+    s.remove();
+    lab.remove();
+  }
 });
