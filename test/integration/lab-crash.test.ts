@@ -4,8 +4,9 @@
  * succeeds) and finishes an interrupted `lab down`. A link of the lab's name that is not
  * tsrun's is named as such and left alone.
  *
- * Lab names are tsl<digits>: their parent (tsl<digits>0) is one the other lab-making test
- * files leave out of their before/after comparisons, as is their router tsrun-tsl<digits>.
+ * Lab names are tsl<digits>: their links (tsl<digits>0, tsl<digits>1) are ones the other
+ * lab-making test files leave out of their before/after comparisons, as is their router
+ * tsrun-tsl<digits>.
  */
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -87,7 +88,7 @@ LAB_FAULT_POINTS.filter((p) => p.startsWith('lab-down:')).forEach((point, i) => 
 
 test("lab up where a link of the lab's parent name exists that is not a lab: says so, exits 1, changes nothing", async (t) => {
   await withRoot((s, name) => {
-    execFileSync('ip', ['link', 'add', `${name}0`, 'type', 'veth', 'peer', 'name', `${name}p`]);
+    execFileSync('ip', ['link', 'add', `${name}0`, 'type', 'veth', 'peer', 'name', `${name}1`]);
     const before = execFileSync('ip', ['-j', 'link', 'show', `${name}0`], { encoding: 'utf8' });
     const r = s.run(['lab', 'up', '--name', name]);
     t.is(r.code, 1);
