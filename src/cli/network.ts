@@ -56,8 +56,10 @@ export function networkCommands(y: Argv): Argv {
           .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
       async (a) => {
         const { listNetworks } = await import('../state/networks');
+        const { withLock } = await import('../state/lock');
         const { networkRows, rowJson } = await import('./network-view');
-        const rows = networkRows(listNetworks());
+        // Under the lock: a network command killed midway is finished first, and is not listed half made.
+        const rows = networkRows(withLock(listNetworks));
         const id = (full: string): string => (a['no-trunc'] ? full : full.slice(0, 12));
         if (a.quiet) rows.forEach((r) => console.log(id(r.id)));
         else if (a.format === 'json') rows.forEach((r) => console.log(rowJson(r)));
@@ -70,8 +72,9 @@ export function networkCommands(y: Argv): Argv {
       (c: Argv) => c.positional('networks', { type: 'string', array: true }),
       async (a) => {
         const { requireNetwork } = await import('../state/networks');
+        const { withLock } = await import('../state/lock');
         const { inspectNetwork } = await import('./network-view');
-        const nets = list(a.networks).map((ref) => inspectNetwork(requireNetwork(ref)));
+        const nets = withLock(() => list(a.networks).map((ref) => inspectNetwork(requireNetwork(ref))));
         console.log(JSON.stringify(nets, null, 4));
       },
     )

@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../state/atomic';
+import { readJson, withoutStaleTemps, writeFileAtomic, writeJsonAtomic } from '../state/atomic';
 import { reportOnce } from '../state/foreign';
 import { isId, paths } from '../state/root';
 import { formatImageRef, parseImageRef, type ImageRef } from './reference';
@@ -33,7 +33,7 @@ function validIndex(x: unknown): x is Index {
 
 function storedIds(): string[] {
   if (!existsSync(paths.images())) return [];
-  return readdirSync(paths.images()).filter((id) => isId(id) && existsSync(join(paths.image(id), 'rootfs')));
+  return withoutStaleTemps(paths.images(), readdirSync(paths.images())).filter((id) => isId(id) && existsSync(join(paths.image(id), 'rootfs')));
 }
 
 /**

@@ -14,21 +14,29 @@ import { addrAdd } from './netlink/addr';
 import type { Handle } from './netlink/handle';
 import { linkAdd, linkByName, linkDel, linkFind, linkSetUp, type Link } from './netlink/link';
 import { routeAdd } from './netlink/route';
+import { faultPoint } from '../runtime/fault';
 
 export const HOST_ACCESS_AUX = 'host-access';
+
+/** The shim of network `id`: sh-<12 hex>, derivable from the id alone (a broken record's shim can still be found). */
+export function shimName(id: string): string {
+  return `sh-${id.slice(0, 12)}`;
+}
 
 /** Reserves the shim's address (as an aux address of the first IPv4 pool) and builds the shim. */
 export function addHostAccess(host: Handle, net: NetworkRecord, parent: Link): void {
   const pool = net.pools.find((p) => Subnet.parse(p.subnet).family === 4);
   if (!pool) throw new TsrunError('--host-access needs an IPv4 subnet');
   const ip = formatIp(allocate(pool, []));
-  const name = `sh-${net.id.slice(0, 12)}`;
+  const name = shimName(net.id);
   linkAdd(host, { name, parent, ...DRIVERS[net.driver].link(net) });
+  faultPoint('network-create:after-shim');
   const shim = linkByName(host, name);
   try {
     addrAdd(host, shim, `${ip}/32`);
     linkSetUp(host, shim);
     routeAdd(host, { dst: pool.ipRange ?? pool.subnet, dev: shim });
+    faultPoint('network-create:after-route');
   } catch (err) {
     linkDel(host, shim);
     throw err;

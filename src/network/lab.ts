@@ -6,8 +6,10 @@
  * router forwards between its subnets; nothing routes to the host's own network.
  */
 import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { faultPoint } from '../runtime/fault';
+import { beginIntent, endIntent, type Intent } from '../state/journal';
 import { withLock } from '../state/lock';
-import { listLabs, readLab, removeLab, writeLab, type LabRecord } from '../state/labs';
+import { labRecordPath, listLabs, readLab, removeLab, writeLab, type LabRecord } from '../state/labs';
 import { listNetworks } from '../state/networks';
 import { TsrunError } from '../sys/error';
 import { inNetworkNamespace } from '../sys/namespace';
@@ -16,6 +18,7 @@ import { Subnet } from './ipam/subnet';
 import { addrAdd } from './netlink/addr';
 import { Handle } from './netlink/handle';
 import { linkAdd, linkByName, linkFind, linkDel, linkSetUp } from './netlink/link';
+import { carryOut } from './intents';
 import { netnsAdd, netnsDel, netnsExists, netnsPath } from './netns';
 
 export interface LabOptions {
@@ -72,16 +75,26 @@ export function labUp(o: LabOptions): LabRecord {
     const lab: LabRecord = { name: o.name, parent: `${o.name}0`, router: `tsrun-${o.name}`, created: new Date().toISOString(), ...addresses };
     const host = Handle.current();
     try {
-      if (readLab(o.name) || linkFind(host, lab.parent) || netnsExists(lab.router)) {
-        throw new TsrunError(`lab ${o.name} is already up (see 'tsrun lab status'; 'tsrun lab down' removes it)`);
+      if (readLab(o.name)) throw new TsrunError(`lab ${o.name} is already up (see 'tsrun lab status'; 'tsrun lab down' removes it)`);
+      // Half-built labs of killed commands were undone when the lock was taken: these are someone else's.
+      if (linkFind(host, lab.parent)) {
+        throw new TsrunError(`a link ${lab.parent} exists that is not a tsrun lab: choose another --name, or delete that link (ip link del ${lab.parent}) if it is a leftover`);
       }
+      if (netnsExists(lab.router)) {
+        throw new TsrunError(`a network namespace ${lab.router} exists that is not a tsrun lab: choose another --name, or delete it (ip netns del ${lab.router}) if it is a leftover`);
+      }
+      const intent = beginIntent({ op: 'lab-up', subject: lab.name, ...labObjects(lab) });
+      faultPoint('lab-up:after-intent');
       try {
         build(host, lab);
         writeLab(lab);
+        faultPoint('lab-up:after-record');
       } catch (err) {
-        teardown(host, lab);
+        carryOut(host, intent);
+        endIntent(intent);
         throw err;
       }
+      endIntent(intent);
       return lab;
     } finally {
       host.close();
@@ -89,14 +102,21 @@ export function labUp(o: LabOptions): LabRecord {
   });
 }
 
+/** Everything of a lab on the host: its parent (the router's end and VLANs go with the namespace), router and record. */
+function labObjects(lab: LabRecord): Pick<Intent, 'links' | 'netns' | 'records'> {
+  return { links: [{ name: lab.parent, kind: 'veth' }], netns: [lab.router], records: [labRecordPath(lab.name)] };
+}
+
 function build(host: Handle, lab: LabRecord): void {
   netnsAdd(lab.router, host.explain);
+  faultPoint('lab-up:after-netns');
   const fd = openSync(netnsPath(lab.router), 'r');
   try {
     linkAdd(host, { name: lab.parent, kind: 'veth', peer: { name: 'lan0', nsFd: fd, nsName: lab.router } });
   } finally {
     closeSync(fd);
   }
+  faultPoint('lab-up:after-veth');
   linkSetUp(host, linkByName(host, lab.parent));
   const r = Handle.fromPath(netnsPath(lab.router));
   r.explain = host.explain;
@@ -125,13 +145,7 @@ function build(host: Handle, lab: LabRecord): void {
   } finally {
     r.close();
   }
-}
-
-/** Removes what exists of a lab; the router's end of the veth and its VLANs go with its namespace. */
-function teardown(host: Handle, lab: LabRecord): void {
-  const parent = linkFind(host, lab.parent);
-  if (parent) linkDel(host, parent);
-  netnsDel(lab.router, host.explain);
+  faultPoint('lab-up:after-router');
 }
 
 export function labDown(name: string): LabRecord {
@@ -145,17 +159,27 @@ export function labDown(name: string): LabRecord {
     }
     const host = Handle.current();
     try {
-      teardown(host, lab);
+      const intent = beginIntent({ op: 'lab-down', subject: lab.name, ...labObjects(lab) });
+      faultPoint('lab-down:after-intent');
+      const parent = linkFind(host, lab.parent);
+      if (parent) linkDel(host, parent);
+      faultPoint('lab-down:after-link');
+      netnsDel(lab.router, host.explain);
+      faultPoint('lab-down:after-netns');
+      removeLab(name);
+      endIntent(intent);
     } finally {
       host.close();
     }
-    removeLab(name);
     return lab;
   });
 }
 
+/** Under the lock: a lab command killed midway is finished first, and is not shown half made. */
 export function labStatus(name?: string): LabRecord[] {
-  const labs = name ? [readLab(name)].filter((l): l is LabRecord => l !== undefined) : listLabs();
-  if (name && labs.length === 0) throw new TsrunError(`there is no lab ${name} (tsrun lab up creates one)`);
-  return labs;
+  return withLock(() => {
+    const labs = name ? [readLab(name)].filter((l): l is LabRecord => l !== undefined) : listLabs();
+    if (name && labs.length === 0) throw new TsrunError(`there is no lab ${name} (tsrun lab up creates one)`);
+    return labs;
+  });
 }

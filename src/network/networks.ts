@@ -1,17 +1,25 @@
-/** network create, rm and prune: records and the parent links behind them, under the lock. */
+/**
+ * network create, rm and prune: records and the parent links behind them, under the lock.
+ * Each writes its intent (state/journal.ts) before its first kernel change, so a kill at any
+ * step is undone (create) or finished (rm) by the next command.
+ */
+import { faultPoint } from '../runtime/fault';
+import { beginIntent, endIntent, type IntentLink } from '../state/journal';
 import { withLock } from '../state/lock';
 import { newId } from '../state/id';
-import { listNetworks, removeNetworkRecord, requireNetwork, writeNetwork, type NetworkRecord } from '../state/networks';
+import { findBrokenNetwork, findNetwork, listNetworks, networkRecordPath, removeNetworkRecord, requireNetwork, writeNetwork, type BrokenNetwork, type NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
-import { driverFor, type Driver } from './drivers';
+import { DRIVERS, driverFor, type Driver } from './drivers';
 import { buildPools, type IpamFlags } from './ipam/pools';
 import { Subnet } from './ipam/subnet';
 import { AF_INET } from './netlink/constants';
 import { Handle } from './netlink/handle';
 import { routeList } from './netlink/route';
+import { carryOut } from './intents';
+import { linkFind } from './netlink/link';
 import { checkParentSharing, ensureParent, planParent, releaseParent } from './parent';
 import { probeDriver } from './probe';
-import { addHostAccess, removeHostAccess } from './host-access';
+import { addHostAccess, removeHostAccess, shimName } from './host-access';
 
 export interface CreateOptions extends IpamFlags {
   name: string;
@@ -99,15 +107,23 @@ export function createNetwork(o: CreateOptions): NetworkRecord {
       checkParentSharing(net, others);
       if (o.hostAccess && o.internal) throw new TsrunError('--host-access cannot be combined with --internal: an internal network reaches nothing outside');
       probeDriver(driver, net);
-      const { link: parent, createdNow } = ensureParent(host, net);
+      const links: IntentLink[] = [];
+      if (o.hostAccess) links.push({ name: shimName(id), kind: driver.name });
+      if (net.parent.created && !linkFind(host, net.parent.name)) links.push({ name: net.parent.name, kind: net.parent.created.kind });
+      const intent = beginIntent({ op: 'network-create', subject: id, links, netns: [], records: [networkRecordPath(id)] });
+      faultPoint('network-create:after-intent');
       try {
+        const { link: parent, createdNow } = ensureParent(host, net);
+        if (createdNow) faultPoint('network-create:after-parent');
         if (o.hostAccess) addHostAccess(host, net, parent);
         writeNetwork(net);
+        faultPoint('network-create:after-record');
       } catch (err) {
-        removeHostAccess(host, net);
-        if (createdNow) releaseParent(host, net, []);
+        carryOut(host, intent);
+        endIntent(intent);
         throw err;
       }
+      endIntent(intent);
       return net;
     } finally {
       host.close();
@@ -120,9 +136,34 @@ function remove(host: Handle, net: NetworkRecord, all: NetworkRecord[]): void {
   if (attached > 0) {
     throw new TsrunError(`error while removing network: network ${net.name} id ${net.id} has active endpoints (${attached} container${attached > 1 ? 's' : ''}: stop them first)`);
   }
+  const parentGoes = net.parent.created && !all.some((o) => o.id !== net.id && o.parent.name === net.parent.name);
+  const links: IntentLink[] = [];
+  if (net.hostAccess) links.push({ name: net.hostAccess.link, kind: net.driver });
+  if (parentGoes && net.parent.created) links.push({ name: net.parent.name, kind: net.parent.created.kind });
+  const intent = beginIntent({ op: 'network-rm', subject: net.id, links, netns: [], records: [networkRecordPath(net.id)] });
+  faultPoint('network-rm:after-intent');
   removeHostAccess(host, net);
+  faultPoint('network-rm:after-shim');
   releaseParent(host, net, all);
+  faultPoint('network-rm:after-parent');
   removeNetworkRecord(net.id);
+  endIntent(intent);
+}
+
+/**
+ * Removes a record too broken to read, with the kernel objects its id alone names: the shim
+ * and the dummy parent (unless a readable network uses that link as its parent). An 802.1Q
+ * parent tsrun made for it is not derivable and stays.
+ */
+function removeBroken(host: Handle, b: BrokenNetwork): void {
+  const used = new Set(listNetworks().map((n) => n.parent.name));
+  const links: IntentLink[] = [
+    ...(['macvlan', 'ipvlan'] as const).map((kind) => ({ name: shimName(b.id), kind })),
+    ...Object.values(DRIVERS).map((d) => ({ name: d.dummyName(b.id), kind: 'dummy' as const })),
+  ].filter((l) => !used.has(l.name));
+  const intent = beginIntent({ op: 'network-rm', subject: b.id, links, netns: [], records: [networkRecordPath(b.id)] });
+  carryOut(host, intent);
+  endIntent(intent);
 }
 
 /**
@@ -136,7 +177,9 @@ export function removeNetworks(refs: string[], onRemoved: (ref: string) => void,
       for (const ref of refs) {
         try {
           if (RESERVED.slice(0, 2).includes(ref)) throw new TsrunError(`${ref} is a pre-defined network and cannot be removed`);
-          remove(host, requireNetwork(ref), listNetworks());
+          const broken = findNetwork(ref) ? undefined : findBrokenNetwork(ref);
+          if (broken) removeBroken(host, broken);
+          else remove(host, requireNetwork(ref), listNetworks());
           onRemoved(ref);
         } catch (err) {
           if (!(err instanceof TsrunError)) throw err;

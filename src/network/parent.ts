@@ -8,6 +8,7 @@
 import type { NetworkRecord, ParentLink } from '../state/networks';
 import { TsrunError } from '../sys/error';
 import type { Driver } from './drivers';
+import { IFF } from './netlink/constants';
 import type { Handle } from './netlink/handle';
 import { linkAdd, linkByName, linkDel, linkFind, linkSetUp, validateLinkName, type Link } from './netlink/link';
 
@@ -20,7 +21,15 @@ export function planParent(h: Handle, driver: Driver, networkId: string, parent:
     return { name: driver.dummyName(networkId), created: { kind: 'dummy' } };
   }
   validateLinkName(parent);
-  if (linkFind(h, parent)) return { name: parent, created: false };
+  const existing = linkFind(h, parent);
+  // The kernel accepts a macvlan or ipvlan port on lo only to fail every later use with EINVAL.
+  const notLoopback = (l: Link): void => {
+    if (l.flags & IFF.LOOPBACK) throw new TsrunError(`loopback interface is not a valid ${driver.name} parent link`);
+  };
+  if (existing) {
+    notLoopback(existing);
+    return { name: parent, created: false };
+  }
   const m = /^(.+)\.(\d+)$/.exec(parent);
   if (!m) {
     if (parent.includes('.')) throw new TsrunError(`invalid subinterface vlan name ${parent}, example formatting is eth0.10`);
@@ -29,9 +38,11 @@ export function planParent(h: Handle, driver: Driver, networkId: string, parent:
   const master = m[1]!;
   const id = Number(m[2]);
   if (id < 1 || id > 4094) throw new TsrunError(`vlan id must be between 1-4094, received: ${id}`);
-  if (!linkFind(h, master)) {
+  const masterLink = linkFind(h, master);
+  if (!masterLink) {
     throw new TsrunError(`-o parent interface was not found on the host: ${parent} (nor its master ${master}, needed to create it as an 802.1Q sub-interface)`);
   }
+  notLoopback(masterLink);
   return { name: parent, created: { kind: 'vlan', master, id } };
 }
 

@@ -68,7 +68,8 @@ export class ContainerNetwork {
    */
   reserve(rec: ContainerRecord): void {
     if (this.mode !== 'network') return;
-    const net = requireNetwork(this.network!.id);
+    // Removed since plan() found it: "not found" under the name the user gave, as Docker says.
+    const net = requireNetwork(this.network!.id, this.request.net);
     const ep = reserveEndpoint(net, { containerId: rec.id, containerName: rec.name, ...this.requestAddresses() });
     writeNetwork(net);
     this.reserved = true;

@@ -3,7 +3,33 @@
  * reaches that point, exactly as `kill -9` at that step would. The points are named in
  * docs/architecture.md; tests prove the next command cleans up after each.
  */
-export type FaultPoint = 'run:after-record' | 'run:after-plug' | 'run:after-start' | 'rm:after-kill' | 'exec:before-spawn';
+export type FaultPoint = ContainerFaultPoint | NetworkFaultPoint | LabFaultPoint;
+
+type ContainerFaultPoint = 'run:after-record' | 'run:after-plug' | 'run:after-start' | 'rm:after-kill' | 'exec:before-spawn';
+
+export const NETWORK_FAULT_POINTS = [
+  'network-create:after-intent',
+  'network-create:after-parent',
+  'network-create:after-shim',
+  'network-create:after-route',
+  'network-create:after-record',
+  'network-rm:after-intent',
+  'network-rm:after-shim',
+  'network-rm:after-parent',
+] as const;
+type NetworkFaultPoint = (typeof NETWORK_FAULT_POINTS)[number];
+
+export const LAB_FAULT_POINTS = [
+  'lab-up:after-intent',
+  'lab-up:after-netns',
+  'lab-up:after-veth',
+  'lab-up:after-router',
+  'lab-up:after-record',
+  'lab-down:after-intent',
+  'lab-down:after-link',
+  'lab-down:after-netns',
+] as const;
+type LabFaultPoint = (typeof LAB_FAULT_POINTS)[number];
 
 export function faultPoint(point: FaultPoint): void {
   if (process.env.TSRUN_FAULT === point) process.kill(process.pid, 'SIGKILL');

@@ -9,10 +9,11 @@
  * On a full disk the answer is still given: what cannot be written is shown as it is, and
  * written by the first command that finds room.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { releaseEndpointOf } from '../network/endpoint';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { containerDir, containerDirs, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
+import { withoutStaleTemps } from '../state/atomic';
 import { keepExit, sweepExits } from '../state/exits';
 import { reportOnce } from '../state/foreign';
 import { listNetworks } from '../state/networks';
@@ -70,6 +71,7 @@ export function reconcile(): ContainerRecord[] {
   // Created under the lock together with its record: a directory without one is a run killed in between.
   for (const id of containerDirs()) {
     if (!lstatSync(containerDir.record(id), { throwIfNoEntry: false })) removeContainerRecord(id);
+    else withoutStaleTemps(containerDir.root(id), readdirSync(containerDir.root(id)));
   }
   const records: ContainerRecord[] = [];
   for (const rec of listContainers()) {

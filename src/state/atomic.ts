@@ -9,8 +9,8 @@ export function writeFileAtomic(path: string, content: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   // A leftover of a killed writer with our pid is replaced, never written through.
   rmSync(tmp, { force: true });
+  const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
-    const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
       writeSync(fd, content);
       fsyncSync(fd);
@@ -19,16 +19,46 @@ export function writeFileAtomic(path: string, content: string): void {
     }
     renameSync(tmp, path);
   } catch (err) {
-    // A failed write (a full disk) leaves the old record and no temp file behind.
+    // ENOSPC and the like: the old record stands, and no half-written temp is left beside it.
     rmSync(tmp, { force: true });
     throw fromNodeError(err, `write ${path}`);
   }
-  const dir = openSync(dirname(path), 'r');
+  fsyncDir(dirname(path));
+}
+
+/** Makes a rename or unlink in `dir` durable. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    fsyncSync(dir);
+    fsyncSync(fd);
   } finally {
-    closeSync(dir);
+    closeSync(fd);
   }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const TEMP = /^\..+\.(\d+)\.tmp$/;
+
+/**
+ * Removes, among `names` (entries of `dir`), the temps of writeFileAtomic whose writer is
+ * dead (killed between its write and its rename); returns the other names. A live writer's
+ * temp is left alone.
+ */
+export function withoutStaleTemps(dir: string, names: string[]): string[] {
+  return names.filter((name) => {
+    const m = TEMP.exec(name);
+    if (!m) return true;
+    if (!pidAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+    return false;
+  });
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

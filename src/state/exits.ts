@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic';
+import { withoutStaleTemps, writeFileAtomic } from './atomic';
 import { checkId, isId, stateRoot } from './root';
 
 /** Long enough for any waiter polling the record to see the removal and come here. */
@@ -41,7 +41,7 @@ export function sweepExits(now = Date.now()): void {
   } catch {
     return;
   }
-  for (const name of names) {
+  for (const name of withoutStaleTemps(dir(), names)) {
     const path = join(dir(), name);
     const st = statSync(path, { throwIfNoEntry: false });
     if (isId(name) && st && now - st.mtimeMs > KEEP_MS) rmSync(path, { force: true });

@@ -1,7 +1,7 @@
 /** Lab records: labs/<name>.json, what `tsrun lab up` built, for status and down. */
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, writeJsonAtomic } from './atomic';
+import { readJson, withoutStaleTemps, writeJsonAtomic } from './atomic';
 import { reportForeign } from './foreign';
 import { stateRoot } from './root';
 
@@ -18,6 +18,9 @@ export interface LabRecord {
 
 const dir = (): string => join(stateRoot(), 'labs');
 const file = (name: string): string => join(dir(), `${name}.json`);
+
+/** The path of a lab's record relative to TSRUN_ROOT (as intents name it). */
+export const labRecordPath = (name: string): string => `labs/${name}.json`;
 
 /**
  * The lab recorded as `name`, if the record is tsrun's: `lab down` deletes the link and the
@@ -38,7 +41,7 @@ export function readLab(name: string): LabRecord | undefined {
 
 export function listLabs(): LabRecord[] {
   if (!existsSync(dir())) return [];
-  return readdirSync(dir())
+  return withoutStaleTemps(dir(), readdirSync(dir()))
     .filter((f) => /^[a-z][a-z0-9]{0,8}\.json$/.test(f))
     .map((f) => readLab(f.slice(0, -'.json'.length)))
     .filter((l): l is LabRecord => l !== undefined);

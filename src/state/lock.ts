@@ -1,12 +1,14 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { fromNodeError, TsrunError } from '../sys/error';
 import { flockExclusive } from '../sys/file';
+import { pendingIntents } from './journal';
 import { paths } from './root';
 
 /**
  * The one lock every mutation of shared state (images, containers, networks, addresses)
  * is made under. flock is released by the kernel when the holder dies, so a killed tsrun
- * never leaves the lock held.
+ * never leaves the lock held; what it left half done on the host is finished first thing by
+ * the next holder, from its intent (journal.ts).
  */
 function acquire(): number {
   const path = paths.lock();
@@ -19,11 +21,19 @@ function acquire(): number {
   }
   try {
     flockExclusive(fd, path);
+    recover();
   } catch (err) {
     closeSync(fd);
     throw err;
   }
   return fd;
+}
+
+/** One readdir when no command was killed midway; the network code is loaded only when one was. */
+function recover(): void {
+  const pending = pendingIntents();
+  if (pending.length === 0) return;
+  (require('../network/intents') as typeof import('../network/intents')).recoverIntents(pending);
 }
 
 export function withLock<T>(fn: () => T): T {

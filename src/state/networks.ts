@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
-import { readJson, writeJsonAtomic } from './atomic';
+import { readJson, withoutStaleTemps, writeJsonAtomic } from './atomic';
 import { reportForeign } from './foreign';
 import { checkId, isId, stateRoot } from './root';
 
@@ -60,22 +60,70 @@ export interface NetworkRecord {
 const dir = (): string => join(stateRoot(), 'networks');
 const file = (id: string): string => join(dir(), `${checkId(id, 'network')}.json`);
 
-export function listNetworks(): NetworkRecord[] {
-  if (!existsSync(dir())) return [];
-  const out: NetworkRecord[] = [];
-  for (const f of readdirSync(dir())) {
+/** The path of a network's record relative to TSRUN_ROOT (as intents name it). */
+export const networkRecordPath = (id: string): string => `networks/${checkId(id, 'network')}.json`;
+
+/** A file networks/<id>.json that cannot be read as a network record. */
+export interface BrokenNetwork {
+  id: string;
+  path: string;
+  why: string;
+}
+
+/** Why a parsed record is not a network record tsrun wrote for `id`, or undefined. */
+function invalid(net: NetworkRecord, id: string): string | undefined {
+  if (!net || typeof net !== 'object') return 'it is not a JSON object';
+  if (net.id !== id) return `its record names the id "${String(net.id)}", not its file's`;
+  const fields: Array<[keyof NetworkRecord, boolean]> = [
+    ['name', typeof net.name === 'string'],
+    ['driver', net.driver === 'macvlan' || net.driver === 'ipvlan'],
+    ['pools', Array.isArray(net.pools)],
+    ['parent', typeof net.parent === 'object' && net.parent !== null && typeof net.parent.name === 'string'],
+    ['endpoints', typeof net.endpoints === 'object' && net.endpoints !== null],
+    ['options', typeof net.options === 'object' && net.options !== null],
+  ];
+  const bad = fields.filter(([, ok]) => !ok).map(([k]) => k);
+  return bad.length > 0 ? `it lacks a valid ${bad.join(', ')}` : undefined;
+}
+
+function readAll(): { nets: NetworkRecord[]; broken: BrokenNetwork[] } {
+  const nets: NetworkRecord[] = [];
+  const broken: BrokenNetwork[] = [];
+  if (!existsSync(dir())) return { nets, broken };
+  for (const f of withoutStaleTemps(dir(), readdirSync(dir()))) {
     const id = f.replace(/\.json$/, '');
     if (id === f || !isId(id)) continue;
     const path = join(dir(), f);
+    let why: string | undefined;
     try {
       const net = readJson<NetworkRecord>(path);
-      if (net.id === id) out.push(net);
-      else reportForeign(path, `its record names the id "${String(net.id)}", not its file's`);
+      why = invalid(net, id);
+      if (!why) nets.push(net);
     } catch (err) {
-      reportForeign(path, (err as Error).message);
+      // Removed since the readdir (a `network rm` under the lock while this reads without it).
+      if ((err as TsrunError).errno === 'ENOENT') continue;
+      why = err instanceof SyntaxError ? `not valid JSON: ${err.message}` : (err as Error).message;
     }
+    if (why) broken.push({ id, path, why });
   }
-  return out.sort((a, b) => a.created.localeCompare(b.created));
+  return { nets: nets.sort((a, b) => a.created.localeCompare(b.created)), broken };
+}
+
+/**
+ * The readable network records. An unreadable one is reported once, by path, and left out:
+ * every other network keeps working, and `network rm <its id>` removes it.
+ */
+export function listNetworks(): NetworkRecord[] {
+  const { nets, broken } = readAll();
+  for (const b of broken) reportForeign(b.path, `${b.why} ('tsrun network rm ${b.id.slice(0, 12)}' removes it)`);
+  return nets;
+}
+
+/** An unreadable record named by `ref`: its full id, a unique id prefix, or its file name. */
+export function findBrokenNetwork(ref: string): BrokenNetwork | undefined {
+  const id = ref.replace(/\.json$/, '');
+  const matches = readAll().broken.filter((b) => b.id.startsWith(id) && id.length > 0);
+  return matches.length === 1 ? matches[0] : undefined;
 }
 
 /** By name, full id or unique id prefix. */
@@ -88,10 +136,16 @@ export function findNetwork(ref: string): NetworkRecord | undefined {
   return byPrefix[0];
 }
 
-export function requireNetwork(ref: string): NetworkRecord {
+/**
+ * The network `ref` names. `shownAs` is how the user named it, when `ref` is the id found
+ * earlier (a network removed since is "not found" under the name the user gave).
+ */
+export function requireNetwork(ref: string, shownAs = ref): NetworkRecord {
   const n = findNetwork(ref);
-  if (!n) throw new TsrunError(`network ${ref} not found (see 'tsrun network ls')`);
-  return n;
+  if (n) return n;
+  const broken = findBrokenNetwork(ref);
+  if (broken) throw new TsrunError(`network record ${broken.path} is unreadable (${broken.why}): 'tsrun network rm ${broken.id.slice(0, 12)}' removes it`);
+  throw new TsrunError(`network ${shownAs} not found (see 'tsrun network ls')`);
 }
 
 export function writeNetwork(n: NetworkRecord): void {

@@ -52,12 +52,13 @@ export class Lab {
 
 /**
  * Names of the host's links, to check a test left none behind; the parents of other labs
- * (tests running at the same time) are left out, their sub-interfaces are not.
+ * (tests running at the same time: tsl<n> here, t<n> of `tsrun lab` in lab.test.ts) and the
+ * --host-access shims on other parents are left out, their sub-interfaces are not.
  */
 export function hostLinks(lab: Lab): string[] {
-  return (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string }>)
+  return (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string; link?: string }>)
+    .filter((l) => (!/^t(sl)?\d+$/.test(l.ifname) || l.ifname === lab.parent) && !(/^sh-[0-9a-f]{12}$/.test(l.ifname) && l.link !== lab.parent))
     .map((l) => l.ifname)
-    .filter((n) => !/^tsl\d+$/.test(n) || n === lab.parent)
     .sort();
 }
 

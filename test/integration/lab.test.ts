@@ -27,12 +27,15 @@ const SYSCTLS = [
  * What the lab must leave as it found it. Test files run concurrently, so what the others
  * make is left out: their one-machine LANs (tsl<n>, with VLAN links tsl<n>.<id>, and
  * tsrun-router-<n>), their throwaway namespaces (tsrun-t-<pid>-<n>), the dummy parents of
- * their parentless networks (dm-/di-<12 hex>; the lab tests make no such network), and the
- * routes on those links.
+ * their parentless networks (dm-/di-<12 hex>; the lab tests make no such network), the crash
+ * tests' labs (router tsrun-tsl<n>) and shims on tsl<n> parents, and the routes on those links.
  */
 function hostState(): Record<string, unknown> {
   const ip = (args: string[]): unknown => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
-  const mine = (name: string): boolean => !/^tsl\d+(\.\d+)?$/.test(name) && !/^d[mi]-[0-9a-f]{12}$/.test(name) && !/^tsrun-(router|t)-/.test(name);
+  // The crash tests' labs (tsl<n>, router tsrun-tsl<n>) and the --host-access shims on tsl<n> parents.
+  const otherShims = new Set((ip(['link', 'show']) as Array<{ ifname: string; link?: string }>).filter((l) => /^tsl\d+$/.test(l.link ?? '')).map((l) => l.ifname));
+  const mine = (name: string): boolean =>
+    !/^tsl\d+(\.\d+)?$/.test(name) && !/^d[mi]-[0-9a-f]{12}$/.test(name) && !/^tsrun-(router|t)-/.test(name) && !/^tsrun-tsl\d+$/.test(name) && !otherShims.has(name);
   const routes = (family: string): unknown[] => (ip([family, 'route', 'show']) as Array<{ dev?: string }>).filter((r) => r.dev === undefined || mine(r.dev));
   return {
     links: (ip(['link', 'show']) as Array<{ ifname: string; flags: string[]; mtu: number }>).filter((l) => mine(l.ifname)).map((l) => `${l.ifname} ${l.mtu} ${l.flags.join(',')}`).sort(),
