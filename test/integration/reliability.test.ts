@@ -219,3 +219,17 @@ test('a monitor killed at random instants of a start never gives the launcher a 
     }
   });
 });
+
+test('temp files of killed writers are swept from container directories and the image store; a live writer\'s stay', async (t) => {
+  await withState((s) => {
+    const id = exitedContainer(s, 'kept');
+    const dead = Number(execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' })); // exited by now
+    const stale = [join(s.dir, 'containers', id, `.config.json.${dead}.tmp`), join(s.dir, 'images', `.index.json.${dead}.tmp`)];
+    const live = join(s.dir, 'containers', id, `.config.json.${process.pid}.tmp`);
+    for (const f of [...stale, live]) writeFileSync(f, '{"half');
+    t.is(s.run(['ps', '-a']).code, 0);
+    t.is(s.run(['image', 'ls']).code, 0);
+    t.deepEqual(stale.filter((f) => existsSync(f)), []);
+    t.true(existsSync(live));
+  });
+});
