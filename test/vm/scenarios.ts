@@ -176,7 +176,7 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: "the netlink library's and the networks' ipvlan, 802.1Q and dummy tests, and the lab's 802.1Q test (ava), pass for real",
+    name: "the netlink library's and the networks' ipvlan, 802.1Q and dummy tests, the lab's 802.1Q test and the 802.1Q crash test (ava), pass for real",
     cleanup: {},
     async run(c) {
       const h = c.host('host1');
@@ -184,6 +184,7 @@ export const SCENARIOS: Scenario[] = [
       const runs = [
         'dist/test/integration/netlink-kinds.test.js dist/test/integration/network-kinds.test.js',
         "dist/test/integration/lab.test.js --match '*lab down waits for its networks'",
+        "dist/test/integration/network-crash.test.js --match '*802.1Q parent*'",
       ];
       for (const files of runs) {
         const r = await c.try('host1', `cd ${h.repo} && node node_modules/ava/entrypoints/cli.mjs --tap ${files} 2>&1`, 900_000);
