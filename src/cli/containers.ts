@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
+import { choiceFlag, integerFlag } from './flags';
 import { formatTable } from './table';
+
+const FORMATS = ['table', 'json'] as const;
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
@@ -30,8 +33,9 @@ export function containerCommands(y: Argv): Argv {
           .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all containers (default: running ones)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
           .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids' })
-          .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
+          .option('format', { type: 'string', default: 'table', describe: 'table, or json (one object per line)' }),
       async (a) => {
+        const format = choiceFlag('ps', '--format', a.format, FORMATS);
         await root();
         const { withLock } = await import('../state/lock');
         const { reconcile } = await import('../runtime/reconcile');
@@ -40,7 +44,7 @@ export function containerCommands(y: Argv): Argv {
           .filter((c) => a.all || c.state.status === 'running')
           .sort((x, y) => y.created.localeCompare(x.created));
         if (a.quiet) all.forEach((c) => console.log(a['no-trunc'] ? c.id : c.id.slice(0, 12)));
-        else if (a.format === 'json') all.forEach((c) => console.log(psJson(c)));
+        else if (format === 'json') all.forEach((c) => console.log(psJson(c)));
         else {
           const rows = all.map((c) => psRow(c)).map((r, i) => (a['no-trunc'] ? [all[i]!.id, ...r.slice(1)] : r));
           console.log(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
@@ -85,13 +89,16 @@ export function containerCommands(y: Argv): Argv {
       'stop <containers..>',
       'Stop containers: SIGTERM, then SIGKILL after a grace period',
       (c: Argv) =>
-        c.positional('containers', { type: 'string', array: true }).option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before SIGKILL' }),
+        c
+          .positional('containers', { type: 'string', array: true })
+          .option('time', { alias: 't', type: 'string', default: '10', describe: 'Seconds to wait before SIGKILL (negative: wait for ever)' }),
       async (a) => {
+        const seconds = integerFlag('stop', '-t, --time', a.time, '-t 30');
         await root();
         const { stopContainer } = await import('../runtime/lifecycle');
         const refs = list(a.containers);
         // In parallel, as Docker does; each reported in order.
-        const results = await Promise.allSettled(refs.map((r) => stopContainer(r, a.time)));
+        const results = await Promise.allSettled(refs.map((r) => stopContainer(r, seconds)));
         const { fail } = await import('./fail');
         results.forEach((r, i) => (r.status === 'fulfilled' ? console.log(refs[i]) : fail(r.reason, 1)));
       },
@@ -102,8 +109,10 @@ export function containerCommands(y: Argv): Argv {
       (c: Argv) => c.positional('containers', { type: 'string', array: true }).option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal name or number' }),
       async (a) => {
         await root();
+        // Checked once, before any container is touched.
+        const signal = (await import('../runtime/signals')).parseSignal(a.signal);
         const { killContainer } = await import('../runtime/lifecycle');
-        await each(list(a.containers), (ref) => killContainer(ref, a.signal));
+        await each(list(a.containers), (ref) => killContainer(ref, signal));
       },
     )
     .command(
@@ -123,11 +132,12 @@ export function containerCommands(y: Argv): Argv {
         c
           .positional('containers', { type: 'string', array: true })
           .option('no-stream', { type: 'boolean', default: false, describe: 'Show one sample and exit' })
-          .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
+          .option('format', { type: 'string', default: 'table', describe: 'table, or json (one object per line)' }),
       async (a) => {
+        const format = choiceFlag('stats', '--format', a.format, FORMATS);
         await root();
         const { showStats } = await import('./stats');
-        await showStats(list(a.containers), !a['no-stream'], a.format);
+        await showStats(list(a.containers), !a['no-stream'], format);
       },
     )
     .command(

@@ -11,6 +11,7 @@ import { makedev, S_IFBLK, S_IFCHR } from '../sys/file';
 import { bindMount, makePrivate, mount, MNT_DETACH, MS, pivotRoot, remountReadOnly, umount } from '../sys/mount';
 import { CLONE, unshare } from '../sys/namespace';
 import { chownAt, fchdir, fdPath, mknodAt, O, RootDir, symlinkAt } from '../sys/root-dir';
+import { TsrunError } from '../sys/error';
 import type { CgroupMounts, InitSpec } from './spec';
 
 /** Docker's masked paths: unreadable in the container (moby oci/defaults.go). */
@@ -107,6 +108,26 @@ function maskPaths(root: RootDir): void {
   }
 }
 
+/** The working directory, made if missing; in Docker's words when a file is in the way (run -w /etc/passwd). */
+function makeWorkdir(root: RootDir, workdir: string): number {
+  try {
+    return root.mkdirAll(workdir);
+  } catch (err) {
+    if ((err as TsrunError).errno !== 'ENOTDIR' && (err as TsrunError).errno !== 'EEXIST') throw err;
+    // ENOTDIR from the look-up too: the file in the way is one of its parents.
+    const leaf = (() => {
+      try {
+        return root.lookup(workdir);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (leaf === undefined) throw new TsrunError(`Cannot mkdir: ${workdir}: one of its parents is not a directory (give -w a directory path)`);
+    closeSync(leaf);
+    throw new TsrunError(`Cannot mkdir: ${workdir} is not a directory (give -w a directory path)`);
+  }
+}
+
 /** Everything up to and including pivot_root; afterwards / is the container's root and the working directory is entered. */
 export function setupRootfs(spec: InitSpec): void {
   unshare(CLONE.NEWNS, 'mount namespace');
@@ -128,7 +149,7 @@ export function setupRootfs(spec: InitSpec): void {
         closeSync(fd);
       }
     }
-    workdir = root.mkdirAll(spec.workdir);
+    workdir = makeWorkdir(root, spec.workdir);
   } finally {
     root.close();
   }
