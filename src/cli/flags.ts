@@ -26,3 +26,16 @@ export function choiceFlag<T extends string>(command: string, flag: string, valu
   if (!(choices as readonly string[]).includes(text)) throw new FlagError(command, text, flag, `use ${choices.join(' or ')}`);
   return text as T;
 }
+
+/**
+ * yargs names unknown flags without their dashes ("Unknown argument: x"), which reads like a
+ * misplaced name; Docker says "unknown flag". `args` tells `-x` from `--x` (and from an
+ * extra positional "x", left as yargs words it).
+ */
+export function unknownFlags(message: string, args: string[]): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!m) return message;
+  const typed = m[1]!.split(', ').map((name) => args.find((a) => a === `-${name}` || a === `--${name}` || a.startsWith(`--${name}=`) || a.startsWith(`-${name}=`)));
+  if (typed.some((a) => a === undefined)) return message;
+  return `unknown flag${typed.length > 1 ? 's' : ''}: ${typed.map((a) => a!.replace(/=.*/, '')).join(', ')}`;
+}

@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TsrunError } from '../sys/error';
 import { fail } from './fail';
+import { unknownFlags } from './flags';
 import { networkCommands } from './network';
 import { containerCommands } from './containers';
 import { labCommands } from './lab';
@@ -74,7 +75,7 @@ const cli = containerCommands(yargs()
   .wrap(Math.min(100, process.stdout.columns || 100))
   .fail((msg, err) => {
     if (err) throw err;
-    throw new TsrunError(`${msg} (see 'tsrun --help')`);
+    throw new TsrunError(`${unknownFlags(msg, args).replace(/\n\s*/g, ' ')} (see 'tsrun --help')`);
   });
 
 /**

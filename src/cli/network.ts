@@ -11,7 +11,8 @@ async function root(): Promise<void> {
 export function networkCommands(y: Argv): Argv {
   return y
     .command(
-      'create [options] <name>',
+      // [name], not <name>: yargs leaves a name given after `--` (network create -- -x) in _.
+      'create [name]',
       'Create a macvlan or ipvlan network',
       (c: Argv) =>
         c
@@ -28,10 +29,12 @@ export function networkCommands(y: Argv): Argv {
           .option('label', { type: 'string', array: true, describe: 'KEY=VALUE metadata (repeatable)' })
           .parserConfiguration({ 'greedy-arrays': false }),
       async (a) => {
+        const name = a.name ?? a._.slice(2).map(String)[0];
+        if (name === undefined) throw new TsrunError("network create needs a name: tsrun network create [options] NAME (see 'tsrun network create --help')");
         await root();
         const { createNetwork } = await import('../network/networks');
         const net = createNetwork({
-          name: String(a.name),
+          name,
           driver: a.driver,
           subnets: list(a.subnet),
           gateways: list(a.gateway),
