@@ -39,3 +39,31 @@ export function unknownFlags(message: string, args: string[]): string {
   if (typed.some((a) => a === undefined)) return message;
   return `unknown flag${typed.length > 1 ? 's' : ''}: ${typed.map((a) => a!.replace(/=.*/, '')).join(', ')}`;
 }
+
+/** The words Go's ParseBool, and so Docker's CLI, takes for a boolean flag's `=value`. */
+const TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+const FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
+
+/** yargs 17 holds the options of the command being parsed on its instance; @types/yargs leaves getOptions out. */
+interface ParsingInstance {
+  getOptions(): { boolean: string[]; alias: Record<string, string[]> };
+}
+
+/**
+ * yargs reads every `--flag=value` of a boolean flag other than `=true` as false (`stats
+ * --no-stream=1` streamed for ever). For a yargs middleware: `args` are the raw arguments
+ * that hold flags, `y` the yargs instance. Sets each such flag as Docker would, or refuses
+ * the value.
+ */
+export function booleanValues(command: string, args: string[], argv: Record<string, unknown>, y: unknown): void {
+  const { boolean: booleans, alias } = (y as ParsingInstance).getOptions();
+  const end = args.indexOf('--');
+  for (const a of end === -1 ? args : args.slice(0, end)) {
+    const m = /^(--?)([^=]+)=(.*)$/.exec(a);
+    if (!m || !booleans.includes(m[2]!)) continue;
+    const [, dashes, name, value] = m as unknown as [string, string, string, string];
+    if (!TRUE.includes(value) && !FALSE.includes(value)) throw new FlagError(command, value, `${dashes}${name}`, 'use true or false');
+    const names = [name, ...Object.entries(alias).flatMap(([k, v]) => (k === name ? v : v.includes(name) ? [k, ...v] : []))];
+    for (const n of names) argv[n] = TRUE.includes(value);
+  }
+}

@@ -6,12 +6,12 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TsrunError } from '../sys/error';
 import { fail } from './fail';
-import { unknownFlags } from './flags';
+import { booleanValues, unknownFlags } from './flags';
 import { networkCommands } from './network';
 import { containerCommands } from './containers';
 import { labCommands } from './lab';
 
-const cli = containerCommands(yargs()
+const cli: Argv = containerCommands(yargs()
   .scriptName('tsrun')
   .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]'))
   .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined)
@@ -53,6 +53,8 @@ const cli = containerCommands(yargs()
   .command('network <command>', 'Manage macvlan and ipvlan networks', (y: Argv) => networkCommands(y))
   .command('lab <command>', 'A simulated LAN on this machine for the guides (up, down, status)', (y: Argv) => labCommands(y))
   .option('explain', { type: 'boolean', describe: 'Print each kernel operation as the equivalent iproute2 command' })
+  // cli is the one yargs instance; while a command's middleware runs, it holds that command's options.
+  .middleware((argv): void => booleanValues(argv._.map(String).join(' '), args, argv, cli))
   .command(
     'pull <image>',
     'Download the Alpine minirootfs (alpine[:latest|3.20|3.20.3]) and import it',

@@ -1,8 +1,10 @@
 import yargs from 'yargs';
 import { TsrunError } from '../sys/error';
+import { booleanValues } from './flags';
 
 export async function runCommand(args: string[], explain: boolean): Promise<void> {
-  const a = await yargs()
+  const y = yargs();
+  const a = await y
     .scriptName('tsrun run')
     .usage('Usage: tsrun run [options] IMAGE [COMMAND [ARG...]]\n\nRun a command in a new container')
     .parserConfiguration({ 'halt-at-non-option': true, 'greedy-arrays': false })
@@ -29,6 +31,8 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('cgroups', { type: 'string', describe: 'enabled (default), or disabled: no cgroup of its own, as Podman\'s --cgroups=disabled' })
     .option('cgroup-parent', { type: 'string', describe: 'Parent cgroup of the container\'s cgroup (default tsrun)' })
     .option('device', { type: 'string', array: true, default: [], describe: 'Give the container a host device: HOST[:CONTAINER][:PERMS]' })
+    // Flags end where the image (container) name starts: the rest is the command's own.
+    .middleware((argv): void => booleanValues('run', args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
     .help('help')
     .version(false)

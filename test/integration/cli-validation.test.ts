@@ -1,6 +1,6 @@
 /**
- * Every numeric and enumerated flag of the container commands is checked before anything
- * happens: a bad value is one line, exit 125 as Docker's CLI gives for a flag's bad value
+ * Every numeric, enumerated and boolean flag of the container commands is checked before
+ * anything happens: a bad value is one line, exit 125 as Docker's CLI gives for a flag's bad value
  * (kill's signal, checked by Docker's daemon, exits 1), and the container is left as it was.
  */
 import test from 'ava';
@@ -10,7 +10,7 @@ test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
 });
 
-test('bad flag values of stop, kill, ps and stats change nothing', async (t) => {
+test('bad flag values of stop, kill, ps, stats, rm, run, exec and network ls change nothing', async (t) => {
   await withState((s) => {
     const started = s.run(['run', '-d', '--name', 'steady', 'alpine', 'sleep', '300']);
     t.is(started.code, 0, started.stderr);
@@ -24,6 +24,12 @@ test('bad flag values of stop, kill, ps and stats change nothing', async (t) => 
       [['kill', '-s', 'RTMIN+16', 'steady'], 1, 'invalid signal: RTMIN+16 (use a name like TERM, HUP or RTMIN+1, or a number from 1-31 or 34-64)'],
       [['ps', '--format', 'yaml'], 125, `invalid argument "yaml" for "--format" flag: use table or json (see 'tsrun ps --help')`],
       [['stats', '--no-stream', '--format', 'yaml', 'steady'], 125, `invalid argument "yaml" for "--format" flag: use table or json (see 'tsrun stats --help')`],
+      [['ps', '--all=abc'], 125, `invalid argument "abc" for "--all" flag: use true or false (see 'tsrun ps --help')`],
+      [['stats', '--no-stream=2', 'steady'], 125, `invalid argument "2" for "--no-stream" flag: use true or false (see 'tsrun stats --help')`],
+      [['rm', '-f=maybe', 'steady'], 125, `invalid argument "maybe" for "-f" flag: use true or false (see 'tsrun rm --help')`],
+      [['network', 'ls', '-q=x'], 125, `invalid argument "x" for "-q" flag: use true or false (see 'tsrun network ls --help')`],
+      [['run', '--rm=abc', 'alpine', 'true'], 125, `invalid argument "abc" for "--rm" flag: use true or false (see 'tsrun run --help')`],
+      [['exec', '-d=x', 'steady', 'true'], 125, `invalid argument "x" for "-d" flag: use true or false (see 'tsrun exec --help')`],
     ];
     for (const [args, code, message] of cases) {
       const r = s.run(args);
@@ -32,6 +38,14 @@ test('bad flag values of stop, kill, ps and stats change nothing', async (t) => 
       t.is(r.stdout, '', args.join(' '));
     }
     t.is(s.run(['ps', '--format', 'json']).stdout.split('\n').filter(Boolean).length, 1, 'steady still runs');
+    t.is(s.containerIds().length, 1, 'no other container made');
+    // Go's words for true and false, as Docker takes them: --no-stream=1 samples once and ends.
+    const once = s.run(['stats', '--no-stream=1', 'steady']);
+    t.is(once.code, 0, once.stderr);
+    t.is(once.stdout.split('\n').filter(Boolean).length, 2);
+    t.is(s.run(['ps', '-a=T', '-q']).stdout.split('\n').filter(Boolean).length, 1);
+    // The container's own arguments are not tsrun's flags.
+    t.is(s.run(['run', '--rm=1', 'alpine', 'echo', '--rm=x']).stdout, '--rm=x\n');
     // The forms Docker takes still work: a real-time signal by name (sleep as PID 1 ignores it), and -t 0.
     t.is(s.run(['kill', '-s', 'RTMIN+1', 'steady']).stderr, '');
     const stop = s.run(['stop', '-t', '0', 'steady']);
