@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { TsrunError } from '../sys/error';
-import { booleanValues } from './flags';
+import { dockerFlagValues } from './flags';
 
 /** `exec`'s options end at the container name; the rest is the command's. */
 export async function execCommand(args: string[]): Promise<void> {
@@ -15,7 +15,7 @@ export async function execCommand(args: string[]): Promise<void> {
     .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'Set KEY=VALUE, or pass KEY from this environment' })
     .option('workdir', { alias: 'w', type: 'string', describe: "Working directory (default: the container's)" })
     // Flags end where the image (container) name starts: the rest is the command's own.
-    .middleware((argv): void => booleanValues('exec', args.slice(0, args.length - argv._.length), argv, y))
+    .middleware((argv): void => dockerFlagValues('exec', args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
     .help('help')
     .version(false)

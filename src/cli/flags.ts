@@ -46,17 +46,22 @@ const FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
 
 /** yargs 17 holds the options of the command being parsed on its instance; @types/yargs leaves getOptions out. */
 interface ParsingInstance {
-  getOptions(): { boolean: string[]; alias: Record<string, string[]> };
+  getOptions(): { boolean: string[]; array: string[]; alias: Record<string, string[]> };
 }
 
 /**
- * yargs reads every `--flag=value` of a boolean flag other than `=true` as false (`stats
- * --no-stream=1` streamed for ever). For a yargs middleware: `args` are the raw arguments
- * that hold flags, `y` the yargs instance. Sets each such flag as Docker would, or refuses
- * the value.
+ * Flag values as Docker's CLI (Go's pflag) takes them, where yargs differs; a yargs
+ * middleware, `args` the raw arguments that hold flags, `y` the yargs instance:
+ * - a flag that takes one value, given twice, is its last value (yargs made an array of
+ *   them, which `-m 1g -m 2g` or `kill -s 1 -s 2` then failed on);
+ * - `--flag=VALUE` of a boolean flag takes Go's words for true and false and refuses others
+ *   (yargs read all but `=true` as false: `stats --no-stream=1` streamed for ever).
  */
-export function booleanValues(command: string, args: string[], argv: Record<string, unknown>, y: unknown): void {
-  const { boolean: booleans, alias } = (y as ParsingInstance).getOptions();
+export function dockerFlagValues(command: string, args: string[], argv: Record<string, unknown>, y: unknown): void {
+  const { boolean: booleans, array, alias } = (y as ParsingInstance).getOptions();
+  for (const [key, value] of Object.entries(argv)) {
+    if (key !== '_' && Array.isArray(value) && !array.includes(key)) argv[key] = value.at(-1);
+  }
   const end = args.indexOf('--');
   for (const a of end === -1 ? args : args.slice(0, end)) {
     const m = /^(--?)([^=]+)=(.*)$/.exec(a);

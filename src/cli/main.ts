@@ -6,7 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TsrunError } from '../sys/error';
 import { fail } from './fail';
-import { booleanValues, unknownFlags } from './flags';
+import { dockerFlagValues, unknownFlags } from './flags';
 import { networkCommands } from './network';
 import { containerCommands } from './containers';
 import { labCommands } from './lab';
@@ -54,7 +54,7 @@ const cli: Argv = containerCommands(yargs()
   .command('lab <command>', 'A simulated LAN on this machine for the guides (up, down, status)', (y: Argv) => labCommands(y))
   .option('explain', { type: 'boolean', describe: 'Print each kernel operation as the equivalent iproute2 command' })
   // cli is the one yargs instance; while a command's middleware runs, it holds that command's options.
-  .middleware((argv): void => booleanValues(argv._.map(String).join(' '), args, argv, cli))
+  .middleware((argv): void => dockerFlagValues(argv._.map(String).join(' '), args, argv, cli))
   .command(
     'pull <image>',
     'Download the Alpine minirootfs (alpine[:latest|3.20|3.20.3]) and import it',

@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { TsrunError } from '../sys/error';
-import { booleanValues } from './flags';
+import { dockerFlagValues } from './flags';
 
 export async function runCommand(args: string[], explain: boolean): Promise<void> {
   const y = yargs();
@@ -32,7 +32,7 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('cgroup-parent', { type: 'string', describe: 'Parent cgroup of the container\'s cgroup (default tsrun)' })
     .option('device', { type: 'string', array: true, default: [], describe: 'Give the container a host device: HOST[:CONTAINER][:PERMS]' })
     // Flags end where the image (container) name starts: the rest is the command's own.
-    .middleware((argv): void => booleanValues('run', args.slice(0, args.length - argv._.length), argv, y))
+    .middleware((argv): void => dockerFlagValues('run', args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
     .help('help')
     .version(false)

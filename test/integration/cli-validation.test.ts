@@ -24,6 +24,9 @@ test('bad flag values of stop, kill, ps, stats, rm, run, exec and network ls cha
       [['kill', '-s', 'RTMIN+16', 'steady'], 1, 'invalid signal: RTMIN+16 (use a name like TERM, HUP or RTMIN+1, or a number from 1-31 or 34-64)'],
       [['ps', '--format', 'yaml'], 125, `invalid argument "yaml" for "--format" flag: use table or json (see 'tsrun ps --help')`],
       [['stats', '--no-stream', '--format', 'yaml', 'steady'], 125, `invalid argument "yaml" for "--format" flag: use table or json (see 'tsrun stats --help')`],
+      // A flag given twice is its last value, as in Docker's CLI (yargs made an array of them).
+      [['kill', '-s', 'TERM', '-s', '99', 'steady'], 1, 'invalid signal: 99 (use a name like TERM, HUP or RTMIN+1, or a number from 1-31 or 34-64)'],
+      [['run', '-m', '64m', '-m', 'abc', 'alpine', 'true'], 125, `invalid argument "abc" for "-m, --memory" flag: invalid size: 'abc' (e.g. 512m, 1g)`],
       [['ps', '--all=abc'], 125, `invalid argument "abc" for "--all" flag: use true or false (see 'tsrun ps --help')`],
       [['stats', '--no-stream=2', 'steady'], 125, `invalid argument "2" for "--no-stream" flag: use true or false (see 'tsrun stats --help')`],
       [['rm', '-f=maybe', 'steady'], 125, `invalid argument "maybe" for "-f" flag: use true or false (see 'tsrun rm --help')`],
