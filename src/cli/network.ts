@@ -16,6 +16,7 @@ export function networkCommands(y: Argv): Argv {
       'Create a macvlan or ipvlan network',
       (c: Argv) =>
         c
+          .usage('tsrun network create [options] NAME\n\nCreate a macvlan or ipvlan network')
           .positional('name', { type: 'string' })
           .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: "macvlan or ipvlan (Docker's default, bridge, is not available)" })
           .option('subnet', { type: 'string', array: true, describe: 'Subnet in CIDR form (repeatable; IPv4 and IPv6)' })
