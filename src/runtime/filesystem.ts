@@ -108,22 +108,25 @@ function maskPaths(root: RootDir): void {
   }
 }
 
+/** Whether `path` names anything; not when a parent is a file (the look-up fails with ENOTDIR). */
+function exists(root: RootDir, path: string): boolean {
+  try {
+    const fd = root.lookup(path);
+    if (fd === undefined) return false;
+    closeSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The working directory, made if missing; in Docker's words when a file is in the way (run -w /etc/passwd). */
 function makeWorkdir(root: RootDir, workdir: string): number {
   try {
     return root.mkdirAll(workdir);
   } catch (err) {
     if ((err as TsrunError).errno !== 'ENOTDIR' && (err as TsrunError).errno !== 'EEXIST') throw err;
-    // ENOTDIR from the look-up too: the file in the way is one of its parents.
-    const leaf = (() => {
-      try {
-        return root.lookup(workdir);
-      } catch {
-        return undefined;
-      }
-    })();
-    if (leaf === undefined) throw new TsrunError(`Cannot mkdir: ${workdir}: one of its parents is not a directory (give -w a directory path)`);
-    closeSync(leaf);
+    if (!exists(root, workdir)) throw new TsrunError(`Cannot mkdir: ${workdir}: one of its parents is not a directory (give -w a directory path)`);
     throw new TsrunError(`Cannot mkdir: ${workdir} is not a directory (give -w a directory path)`);
   }
 }

@@ -9,7 +9,6 @@ import { formatIp, requireIp, sameIp, type Ip } from './address';
 import { lowestFree } from './allocate';
 import { Subnet } from './subnet';
 
-
 export interface IpamFlags {
   subnets: string[];
   gateways: string[];
@@ -34,10 +33,10 @@ function matchSubnet(subnets: Subnet[], ip: Ip, what: string, text: string): Sub
   return s;
 }
 
-/** Why an address cannot be reserved in `s`, or undefined: Docker's IPAM holds the network address (and the IPv4 broadcast) from the start. */
+/** What holds an address of `s` from the start, or undefined: Docker's IPAM holds the network address (and the IPv4 broadcast). */
 function heldBySubnet(s: Subnet, ip: Ip): string | undefined {
-  if (ip.value === s.base) return `it is the network address of ${s}`;
-  if (s.family === 4 && ip.value === s.last) return `it is the broadcast address of ${s}`;
+  if (ip.value === s.base) return `the network address of ${s}`;
+  if (s.family === 4 && ip.value === s.last) return `the broadcast address of ${s}`;
   return undefined;
 }
 
@@ -54,12 +53,12 @@ function reserveAddresses(s: Subnet, pool: Pool, gatewayText: string | undefined
   }
   const gateway = gatewayText === undefined ? s.firstUsable() : requireIp(gatewayText, 'gateway');
   const held = heldBySubnet(s, gateway);
-  if (held) throw new TsrunError(`failed to allocate gateway (${gatewayText}): ${IN_USE} (${held})`);
+  if (held) throw new TsrunError(`failed to allocate gateway (${gatewayText}): ${IN_USE} (it is ${held})`);
   pool.gateway = formatIp(gateway);
   const holders: Array<[string, Ip]> = [['the network\'s gateway', gateway]];
   for (const [name, ip] of aux) {
     const holder = heldBySubnet(s, ip) ?? holders.find(([, h]) => sameIp(h, ip))?.[0];
-    if (holder) throw new TsrunError(`failed to allocate secondary ip address (${name}:${formatIp(ip)}): ${IN_USE} (${holder.startsWith('it ') ? holder : `it is ${holder}`})`);
+    if (holder) throw new TsrunError(`failed to allocate secondary ip address (${name}:${formatIp(ip)}): ${IN_USE} (it is ${holder})`);
     holders.push([`aux-address ${name}`, ip]);
     pool.auxAddresses[name] = formatIp(ip);
   }
