@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
+import { choiceFlag, integerFlag } from './flags';
 import { formatTable } from './table';
+
+const FORMATS = ['table', 'json'] as const;
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
@@ -30,8 +33,9 @@ export function containerCommands(y: Argv): Argv {
           .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all containers (default: running ones)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
           .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids' })
-          .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
+          .option('format', { type: 'string', default: 'table', describe: 'table, or json (one object per line)' }),
       async (a) => {
+        const format = choiceFlag('ps', '--format', a.format, FORMATS);
         await root();
         const { withLock } = await import('../state/lock');
         const { reconcile } = await import('../runtime/reconcile');
@@ -42,7 +46,7 @@ export function containerCommands(y: Argv): Argv {
         // Dead ones have no state to be running in: listed with -a only, after the others.
         const deadShown = a.all ? dead : [];
         if (a.quiet) [...all, ...deadShown].forEach((c) => console.log(a['no-trunc'] ? c.id : c.id.slice(0, 12)));
-        else if (a.format === 'json') [...all.map(psJson), ...deadShown.map(deadPsJson)].forEach((l) => console.log(l));
+        else if (format === 'json') [...all.map(psJson), ...deadShown.map(deadPsJson)].forEach((l) => console.log(l));
         else {
           const rows = [...all.map((c) => psRow(c)), ...deadShown.map(deadPsRow)];
           const ids = [...all, ...deadShown].map((c) => c.id);
@@ -92,13 +96,16 @@ export function containerCommands(y: Argv): Argv {
       'stop <containers..>',
       'Stop containers: SIGTERM, then SIGKILL after a grace period',
       (c: Argv) =>
-        c.positional('containers', { type: 'string', array: true }).option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before SIGKILL' }),
+        c
+          .positional('containers', { type: 'string', array: true })
+          .option('time', { alias: 't', type: 'string', default: '10', describe: 'Seconds to wait before SIGKILL (negative: wait for ever)' }),
       async (a) => {
+        const seconds = integerFlag('stop', '-t, --time', a.time, '-t 30');
         await root();
         const { stopContainer } = await import('../runtime/lifecycle');
         const refs = list(a.containers);
         // In parallel, as Docker does; each reported in order.
-        const results = await Promise.allSettled(refs.map((r) => stopContainer(r, a.time)));
+        const results = await Promise.allSettled(refs.map((r) => stopContainer(r, seconds)));
         const { fail } = await import('./fail');
         results.forEach((r, i) => (r.status === 'fulfilled' ? console.log(refs[i]) : fail(r.reason, 1)));
       },
@@ -109,8 +116,10 @@ export function containerCommands(y: Argv): Argv {
       (c: Argv) => c.positional('containers', { type: 'string', array: true }).option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal name or number' }),
       async (a) => {
         await root();
+        // Checked once, before any container is touched.
+        const signal = (await import('../runtime/signals')).parseSignal(a.signal);
         const { killContainer } = await import('../runtime/lifecycle');
-        await each(list(a.containers), (ref) => killContainer(ref, a.signal));
+        await each(list(a.containers), (ref) => killContainer(ref, signal));
       },
     )
     .command(
@@ -130,11 +139,12 @@ export function containerCommands(y: Argv): Argv {
         c
           .positional('containers', { type: 'string', array: true })
           .option('no-stream', { type: 'boolean', default: false, describe: 'Show one sample and exit' })
-          .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
+          .option('format', { type: 'string', default: 'table', describe: 'table, or json (one object per line)' }),
       async (a) => {
+        const format = choiceFlag('stats', '--format', a.format, FORMATS);
         await root();
         const { showStats } = await import('./stats');
-        await showStats(list(a.containers), !a['no-stream'], a.format);
+        await showStats(list(a.containers), !a['no-stream'], format);
       },
     )
     .command(

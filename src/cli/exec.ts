@@ -1,9 +1,11 @@
 import yargs from 'yargs';
 import { TsrunError } from '../sys/error';
+import { dockerFlagValues } from './flags';
 
 /** `exec`'s options end at the container name; the rest is the command's. */
 export async function execCommand(args: string[]): Promise<void> {
-  const a = await yargs()
+  const y = yargs();
+  const a = await y
     .scriptName('tsrun exec')
     .usage('Usage: tsrun exec [options] CONTAINER COMMAND [ARG...]\n\nRun a command in a running container')
     .parserConfiguration({ 'halt-at-non-option': true, 'greedy-arrays': false })
@@ -12,6 +14,8 @@ export async function execCommand(args: string[]): Promise<void> {
     .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Leave the command running in the background' })
     .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'Set KEY=VALUE, or pass KEY from this environment' })
     .option('workdir', { alias: 'w', type: 'string', describe: "Working directory (default: the container's)" })
+    // Flags end where the image (container) name starts: the rest is the command's own.
+    .middleware((argv): void => dockerFlagValues('exec', args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
     .help('help')
     .version(false)

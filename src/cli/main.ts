@@ -6,11 +6,12 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TsrunError } from '../sys/error';
 import { fail } from './fail';
+import { dockerFlagValues, unknownFlags } from './flags';
 import { networkCommands } from './network';
 import { containerCommands } from './containers';
 import { labCommands } from './lab';
 
-const cli = containerCommands(yargs()
+const cli: Argv = containerCommands(yargs()
   .scriptName('tsrun')
   .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]'))
   .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined)
@@ -52,6 +53,8 @@ const cli = containerCommands(yargs()
   .command('network <command>', 'Manage macvlan and ipvlan networks', (y: Argv) => networkCommands(y))
   .command('lab <command>', 'A simulated LAN on this machine for the guides (up, down, status)', (y: Argv) => labCommands(y))
   .option('explain', { type: 'boolean', describe: 'Print each kernel operation as the equivalent iproute2 command' })
+  // cli is the one yargs instance; while a command's middleware runs, it holds that command's options.
+  .middleware((argv): void => dockerFlagValues(argv._.map(String).join(' '), args, argv, cli))
   .command(
     'pull <image>',
     'Download the Alpine minirootfs (alpine[:latest|3.20|3.20.3]) and import it',
@@ -74,7 +77,7 @@ const cli = containerCommands(yargs()
   .wrap(Math.min(100, process.stdout.columns || 100))
   .fail((msg, err) => {
     if (err) throw err;
-    throw new TsrunError(`${msg} (see 'tsrun --help')`);
+    throw new TsrunError(`${unknownFlags(msg, args).replace(/\n\s*/g, ' ')} (see 'tsrun --help')`);
   });
 
 /**

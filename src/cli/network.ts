@@ -11,10 +11,12 @@ async function root(): Promise<void> {
 export function networkCommands(y: Argv): Argv {
   return y
     .command(
-      'create [options] <name>',
+      // [name], not <name>: yargs leaves a name given after `--` (network create -- -x) in _.
+      'create [name]',
       'Create a macvlan or ipvlan network',
       (c: Argv) =>
         c
+          .usage('tsrun network create [options] NAME\n\nCreate a macvlan or ipvlan network')
           .positional('name', { type: 'string' })
           .option('driver', { alias: 'd', type: 'string', default: 'bridge', describe: "macvlan or ipvlan (Docker's default, bridge, is not available)" })
           .option('subnet', { type: 'string', array: true, describe: 'Subnet in CIDR form (repeatable; IPv4 and IPv6)' })
@@ -28,10 +30,12 @@ export function networkCommands(y: Argv): Argv {
           .option('label', { type: 'string', array: true, describe: 'KEY=VALUE metadata (repeatable)' })
           .parserConfiguration({ 'greedy-arrays': false }),
       async (a) => {
+        const name = a.name ?? a._.slice(2).map(String)[0];
+        if (name === undefined) throw new TsrunError("network create needs a name: tsrun network create [options] NAME (see 'tsrun network create --help')");
         await root();
         const { createNetwork } = await import('../network/networks');
         const net = createNetwork({
-          name: String(a.name),
+          name,
           driver: a.driver,
           subnets: list(a.subnet),
           gateways: list(a.gateway),

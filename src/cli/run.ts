@@ -1,8 +1,10 @@
 import yargs from 'yargs';
 import { TsrunError } from '../sys/error';
+import { dockerFlagValues } from './flags';
 
 export async function runCommand(args: string[], explain: boolean): Promise<void> {
-  const a = await yargs()
+  const y = yargs();
+  const a = await y
     .scriptName('tsrun run')
     .usage('Usage: tsrun run [options] IMAGE [COMMAND [ARG...]]\n\nRun a command in a new container')
     .parserConfiguration({ 'halt-at-non-option': true, 'greedy-arrays': false })
@@ -31,6 +33,8 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('device', { type: 'string', array: true, default: [], describe: 'Give the container a host device: HOST[:CONTAINER][:PERMS]' })
     .option('log-driver', { type: 'string', default: 'json-file', describe: 'Where run -d keeps the output: json-file, or none' })
     .option('log-opt', { type: 'string', array: true, default: [], describe: 'json-file option: max-size=10m (rotate at that size), max-file=3 (files kept)' })
+    // Flags end where the image (container) name starts: the rest is the command's own.
+    .middleware((argv): void => dockerFlagValues('run', args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
     .help('help')
     .version(false)

@@ -11,6 +11,7 @@ import { makedev, S_IFBLK, S_IFCHR } from '../sys/file';
 import { bindMount, makePrivate, mount, MNT_DETACH, MS, pivotRoot, remountReadOnly, umount } from '../sys/mount';
 import { CLONE, unshare } from '../sys/namespace';
 import { chownAt, fchdir, fdPath, mknodAt, O, RootDir, symlinkAt } from '../sys/root-dir';
+import { TsrunError } from '../sys/error';
 import type { CgroupMounts, InitSpec } from './spec';
 
 /** Docker's masked paths: unreadable in the container (moby oci/defaults.go). */
@@ -107,6 +108,29 @@ function maskPaths(root: RootDir): void {
   }
 }
 
+/** Whether `path` names anything; not when a parent is a file (the look-up fails with ENOTDIR). */
+function exists(root: RootDir, path: string): boolean {
+  try {
+    const fd = root.lookup(path);
+    if (fd === undefined) return false;
+    closeSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The working directory, made if missing; in Docker's words when a file is in the way (run -w /etc/passwd). */
+function makeWorkdir(root: RootDir, workdir: string): number {
+  try {
+    return root.mkdirAll(workdir);
+  } catch (err) {
+    if ((err as TsrunError).errno !== 'ENOTDIR' && (err as TsrunError).errno !== 'EEXIST') throw err;
+    if (!exists(root, workdir)) throw new TsrunError(`Cannot mkdir: ${workdir}: one of its parents is not a directory (give -w a directory path)`);
+    throw new TsrunError(`Cannot mkdir: ${workdir} is not a directory (give -w a directory path)`);
+  }
+}
+
 /** Everything up to and including pivot_root; afterwards / is the container's root and the working directory is entered. */
 export function setupRootfs(spec: InitSpec): void {
   unshare(CLONE.NEWNS, 'mount namespace');
@@ -128,7 +152,7 @@ export function setupRootfs(spec: InitSpec): void {
         closeSync(fd);
       }
     }
-    workdir = root.mkdirAll(spec.workdir);
+    workdir = makeWorkdir(root, spec.workdir);
   } finally {
     root.close();
   }

@@ -1,5 +1,4 @@
 /** stop, kill, rm and wait: acting on a container's PID 1, then waiting for its monitor to record the end. */
-import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findContainer, findDeadContainer, removeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
 import { ContainerCgroup } from './cgroups/cgroup';
@@ -67,27 +66,20 @@ async function waitDead(rec: ContainerRecord, ms: number): Promise<boolean> {
   return true;
 }
 
-/** SIGTERM, then SIGKILL after `timeoutSec`; resolves once the exit is recorded. */
+/** SIGTERM, then SIGKILL after `timeoutSec` (never if negative, as Docker); resolves once the exit is recorded. */
 export async function stopContainer(ref: string, timeoutSec: number): Promise<void> {
   const rec = resolveContainer(ref);
   if (!running(rec)) return;
   process.kill(rec.state.pid, 'SIGTERM');
-  if (!(await waitDead(rec, timeoutSec * 1000)) && isAlive(rec.state.process)) process.kill(rec.state.pid, 'SIGKILL');
+  if (!(await waitDead(rec, timeoutSec < 0 ? Number.POSITIVE_INFINITY : timeoutSec * 1000)) && isAlive(rec.state.process)) process.kill(rec.state.pid, 'SIGKILL');
   await waitRecorded(rec.id);
 }
 
-export function parseSignal(sig: string): NodeJS.Signals | number {
-  if (/^\d+$/.test(sig)) return Number(sig);
-  const name = (sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`) as NodeJS.Signals;
-  if (!(name in constants.signals)) throw new TsrunError(`invalid signal: ${sig} (use a name like TERM or SIGHUP, or a number)`);
-  return name;
-}
-
-export function killContainer(ref: string, signal: string): void {
-  const sig = parseSignal(signal);
+/** Sends `signal`, a number parseSignal (./signals) accepted. */
+export function killContainer(ref: string, signal: number): void {
   const rec = resolveContainer(ref);
   if (!running(rec)) throw new TsrunError(`Container ${rec.id.slice(0, 12)} is not running`);
-  process.kill(rec.state.pid, sig);
+  process.kill(rec.state.pid, signal);
 }
 
 /** Removes a stopped container; with `force`, kills a running one first. */

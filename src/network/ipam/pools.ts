@@ -9,7 +9,6 @@ import { formatIp, requireIp, sameIp, type Ip } from './address';
 import { lowestFree } from './allocate';
 import { Subnet } from './subnet';
 
-
 export interface IpamFlags {
   subnets: string[];
   gateways: string[];
@@ -19,6 +18,7 @@ export interface IpamFlags {
 }
 
 const OVERLAP = 'Pool overlaps with other one on this address space';
+const IN_USE = 'Address already in use';
 
 /** Docker's default local pools from 172.18.0.0/16 on (172.17 is docker0's), then 192.168.x.0/20. */
 export function* defaultPools(): Generator<Subnet> {
@@ -26,27 +26,92 @@ export function* defaultPools(): Generator<Subnet> {
   for (let c = 0; c < 256; c += 16) yield Subnet.parse(`192.168.${c}.0/20`);
 }
 
+/** The --subnet that contains `ip`: as Docker's CLI, only subnets given on the command line count. */
 function matchSubnet(subnets: Subnet[], ip: Ip, what: string, text: string): Subnet {
   const s = subnets.find((x) => x.contains(ip));
   if (!s) throw new TsrunError(`no matching subnet for ${what} ${text}`);
   return s;
 }
 
+/** What holds an address of `s` from the start, or undefined: Docker's IPAM holds the network address (and the IPv4 broadcast). */
+function heldBySubnet(s: Subnet, ip: Ip): string | undefined {
+  if (ip.value === s.base) return `the network address of ${s}`;
+  if (s.family === 4 && ip.value === s.last) return `the broadcast address of ${s}`;
+  return undefined;
+}
+
 /**
- * Validates the flags and returns the pools. `taken` are the subnets of other networks;
- * `hostRoutes` the host's routes, which a default pool must not overlap either.
+ * Reserves the gateway, then the aux addresses, in a pool the way Docker's IPAM does when it
+ * creates the network: each must be an address no one holds yet.
+ */
+function reserveAddresses(s: Subnet, pool: Pool, gatewayText: string | undefined, aux: Map<string, Ip>): void {
+  const usable = s.usable();
+  if (usable.first > usable.last) {
+    throw new TsrunError(
+      `failed to allocate gateway (${gatewayText ?? ''}): No available addresses on this pool (${s} has no address left for a gateway and containers: use a /${s.family === 4 ? 30 : 127} or larger)`,
+    );
+  }
+  const gateway = gatewayText === undefined ? s.firstUsable() : requireIp(gatewayText, 'gateway');
+  const held = heldBySubnet(s, gateway);
+  if (held) throw new TsrunError(`failed to allocate gateway (${gatewayText}): ${IN_USE} (it is ${held})`);
+  pool.gateway = formatIp(gateway);
+  const holders: Array<[string, Ip]> = [['the network\'s gateway', gateway]];
+  for (const [name, ip] of aux) {
+    const holder = heldBySubnet(s, ip) ?? holders.find(([, h]) => sameIp(h, ip))?.[0];
+    if (holder) throw new TsrunError(`failed to allocate secondary ip address (${name}:${formatIp(ip)}): ${IN_USE} (it is ${holder})`);
+    holders.push([`aux-address ${name}`, ip]);
+    pool.auxAddresses[name] = formatIp(ip);
+  }
+}
+
+/**
+ * Validates the flags and returns the pools, refusing what Docker 20.10 refuses with its
+ * words: first its CLI's checks (every gateway, ip-range and aux-address in a --subnet),
+ * then its IPAM's (a gateway and aux addresses no one else holds). `taken` are the subnets
+ * of other networks; `hostRoutes` the host's routes, which a default pool must not overlap.
  */
 export function buildPools(flags: IpamFlags, taken: Subnet[], hostRoutes: Subnet[]): Pool[] {
+  if (flags.gateways.length > flags.subnets.length || flags.ipRanges.length > flags.subnets.length) {
+    throw new TsrunError('every ip-range or gateway must have a corresponding subnet');
+  }
   const subnets = flags.subnets.map((s) => Subnet.parse(s));
   for (let i = 0; i < subnets.length; i++) {
-    for (let j = 0; j < i; j++) if (subnets[i]!.overlaps(subnets[j]!)) throw new TsrunError(OVERLAP);
-    if (taken.some((t) => t.overlaps(subnets[i]!))) throw new TsrunError(OVERLAP);
+    for (let j = 0; j < i; j++) if (subnets[i]!.overlaps(subnets[j]!)) throw new TsrunError('multiple overlapping subnet configuration is not supported');
   }
+  const pools = new Map<Subnet, Pool>(subnets.map((s) => [s, { subnet: s.toString(), auxAddresses: {} }]));
+  const poolOf = (s: Subnet): Pool => pools.get(s)!;
+
+  for (const text of flags.ipRanges) {
+    const range = Subnet.parse(text, 'ip-range', false);
+    const s = subnets.find((x) => x.containsSubnet(range));
+    if (!s) throw new TsrunError(`no matching subnet for range ${text}`);
+    const pool = poolOf(s);
+    if (pool.ipRange) throw new TsrunError(`cannot configure multiple ranges (${text}, ${pool.ipRange}) on the same subnet (${pool.subnet})`);
+    pool.ipRange = range.toString();
+  }
+  const gateways = new Map<Subnet, string>();
+  for (const text of flags.gateways) {
+    const s = matchSubnet(subnets, requireIp(text, 'gateway'), 'gateway', text);
+    const earlier = gateways.get(s);
+    if (earlier) throw new TsrunError(`cannot configure multiple gateways (${text}, ${earlier}) for the same subnet (${s})`);
+    gateways.set(s, text);
+  }
+  // By name, the last one given wins, as in Docker's map of them.
+  const aux = new Map<Subnet, Map<string, Ip>>(subnets.map((s) => [s, new Map()]));
+  for (const entry of flags.auxAddresses) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq);
+    if (eq <= 0) throw new TsrunError(`invalid aux-address "${entry}": use NAME=IP, e.g. my-router=172.16.86.5`);
+    const ip = requireIp(entry.slice(eq + 1), 'aux-address');
+    for (const m of aux.values()) m.delete(name);
+    aux.get(matchSubnet(subnets, ip, 'aux-address', entry.slice(eq + 1)))!.set(name, ip);
+  }
+
+  if (subnets.some((s) => taken.some((t) => t.overlaps(s)))) throw new TsrunError(OVERLAP);
   const v6 = subnets.filter((s) => s.family === 6);
   if (v6.length > 0 && !flags.ipv6) throw new TsrunError('an IPv6 --subnet needs --ipv6 to enable IPv6 on the network');
   if (flags.ipv6 && v6.length === 0) throw new TsrunError('--ipv6 needs an IPv6 --subnet (e.g. --subnet 2001:db8:1::/64)');
 
-  const pools = new Map<Subnet, Pool>(subnets.map((s) => [s, { subnet: s.toString(), auxAddresses: {} }]));
   if (!subnets.some((s) => s.family === 4)) {
     const avoid = [...taken, ...hostRoutes];
     const free = [...defaultPools()].find((p) => !avoid.some((a) => a.overlaps(p)));
@@ -54,36 +119,9 @@ export function buildPools(flags: IpamFlags, taken: Subnet[], hostRoutes: Subnet
     subnets.unshift(free);
     pools.set(free, { subnet: free.toString(), auxAddresses: {}, auto: true });
   }
-  const all = [...pools.keys()];
-  const poolOf = (s: Subnet): Pool => pools.get(s)!;
-
-  for (const text of flags.gateways) {
-    const ip = requireIp(text, 'gateway');
-    const pool = poolOf(matchSubnet(all, ip, 'gateway', text));
-    if (pool.gateway) throw new TsrunError(`cannot have more than one gateway for subnet ${pool.subnet}`);
-    pool.gateway = formatIp(ip);
-  }
-  for (const text of flags.ipRanges) {
-    const range = Subnet.parse(text, 'ip-range', false);
-    const s = all.find((x) => x.containsSubnet(range));
-    if (!s) throw new TsrunError(`no matching subnet for range ${text}`);
-    const pool = poolOf(s);
-    if (pool.ipRange) throw new TsrunError(`cannot have more than one ip-range for subnet ${pool.subnet}`);
-    pool.ipRange = range.toString();
-  }
-  for (const entry of flags.auxAddresses) {
-    const eq = entry.indexOf('=');
-    const name = entry.slice(0, eq);
-    if (eq <= 0) throw new TsrunError(`invalid aux-address "${entry}": use NAME=IP, e.g. my-router=172.16.86.5`);
-    const ip = requireIp(entry.slice(eq + 1), 'aux-address');
-    poolOf(matchSubnet(all, ip, 'aux-address', entry.slice(eq + 1))).auxAddresses[name] = formatIp(ip);
-  }
-  for (const s of all) {
-    const pool = poolOf(s);
-    // A /32 or /128 has one address: it goes to the container, and there is no gateway.
-    if (!pool.gateway && s.prefix < (s.family === 4 ? 32 : 128)) pool.gateway = formatIp(s.firstUsable());
-  }
-  return all.map(poolOf);
+  // Docker reserves the IPv4 pools' addresses first, then the IPv6 ones'.
+  for (const s of [...subnets.filter((x) => x.family === 4), ...v6]) reserveAddresses(s, poolOf(s), gateways.get(s), aux.get(s) ?? new Map());
+  return subnets.map(poolOf);
 }
 
 /** Addresses a container can never get in this pool: the gateway and the aux addresses. */

@@ -54,12 +54,11 @@ export class Subnet {
   }
 
   /**
-   * The addresses a host may get: without the network address, and for IPv4 without the
-   * broadcast; /31 and /32 (and IPv6 /127, /128) are point-to-point, every address usable.
+   * The addresses a host may get, as Docker's IPAM counts them: never the network address,
+   * nor for IPv4 the broadcast. Empty (first > last) for an IPv4 /31 or /32 and an IPv6 /128,
+   * which Docker refuses as it finds no address for their gateway.
    */
   usable(): { first: bigint; last: bigint } {
-    const p2p = this.prefix >= bitsOf(this.family) - 1;
-    if (p2p) return { first: this.base, last: this.last };
     return { first: this.base + 1n, last: this.family === 4 ? this.last - 1n : this.last };
   }
 
