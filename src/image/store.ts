@@ -11,6 +11,7 @@ import { readJson, withoutStaleTemps, writeFileAtomic, writeJsonAtomic } from '.
 import { reportOnce } from '../state/foreign';
 import { isId, paths } from '../state/root';
 import { formatImageRef, parseImageRef, type ImageRef } from './reference';
+import { pidExists } from '../sys/process';
 
 export interface ImageRecord {
   id: string;
@@ -152,18 +153,10 @@ export function removeStaleStaging(): void {
   if (!existsSync(paths.images())) return;
   for (const name of readdirSync(paths.images())) {
     const m = /^\.staging-(\d+)-/.exec(name);
-    if (m && !processAlive(Number(m[1]))) rmSync(join(paths.images(), name), { recursive: true, force: true });
+    if (m && !pidExists(Number(m[1]))) rmSync(join(paths.images(), name), { recursive: true, force: true });
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Moves a staged rootfs into the store as image `id` and points `ref` at it (taking the

@@ -1,6 +1,7 @@
 import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { fromNodeError, TsrunError } from '../sys/error';
+import { pidExists } from '../sys/process';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 
@@ -36,14 +37,6 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const TEMP = /^\..+\.(\d+)\.tmp$/;
 
@@ -56,7 +49,7 @@ export function withoutStaleTemps(dir: string, names: string[]): string[] {
   return names.filter((name) => {
     const m = TEMP.exec(name);
     if (!m) return true;
-    if (!pidAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+    if (!pidExists(Number(m[1]))) rmSync(join(dir, name), { force: true });
     return false;
   });
 }

@@ -45,3 +45,13 @@ export function isAlive(p: ProcessIdentity | null | undefined): boolean {
     return false;
   }
 }
+
+/** Is some process with this pid there? For a pid written into a file name (a temp's writer, an import's staging). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

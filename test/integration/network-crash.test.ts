@@ -219,7 +219,7 @@ test('a full disk (ENOSPC) at network create: one line naming the file, no temp 
     spawnSync('dd', ['if=/dev/zero', `of=${join(s.dir, 'filler')}`, 'bs=4k']);
     const r = s.run(args);
     t.is(r.code, 1);
-    t.regex(r.stderr, /^tsrun: write \/.*\/journal\/network-create\.[0-9a-f]{64}\.json: ENOSPC \(no space left on device\)\n$/);
+    t.regex(r.stderr, /^tsrun: write \/.*\/journal\/network-create\.[0-9a-f]{64}\.json: ENOSPC \(no space left on device\): free some space on that filesystem \(df -h shows which\) and try again\n$/);
     t.deepEqual(hostLinks(lab), links, 'no link made');
     t.deepEqual(entries(s, 'journal'), [], 'no temp left');
     execFileSync('rm', [join(s.dir, 'filler')]);

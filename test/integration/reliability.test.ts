@@ -76,9 +76,10 @@ async function withSmallDisk(fn: (s: StateRoot, mnt: string, parent: string) => 
   const mnt = mkdtempSync(join(tmpdir(), 'tsrun-full-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tsrun-test-full', mnt]);
   const s = new StateRoot(join(mnt, 'root'));
-  // A parent link for a network of this root (a veth: the CI kernel has no dummy links).
-  const parent = `tsfull${process.pid % 10000}`;
-  execFileSync('ip', ['link', 'add', parent, 'type', 'veth', 'peer', 'name', `${parent}p`]);
+  // A parent link for a network of this root (a veth: the CI kernel has no dummy links),
+  // named as the tests' lab parents are, which other tests' link checks leave out.
+  const parent = `tsl${process.pid % 100000}98`;
+  execFileSync('ip', ['link', 'add', parent, 'type', 'veth', 'peer', 'name', `tsl${process.pid % 100000}99`]);
   try {
     s.importAlpine();
     await fn(s, mnt, parent);

@@ -85,13 +85,18 @@ test('records that are not tsrun\'s are reported by name, never deleted or read 
     mkdirSync(join(containers, 'not-an-id'));
     const r = state.run(['ps', '-a']);
     t.is(r.code, 0, r.stderr);
-    t.is(r.stdout.trim().split('\n').length, 1, 'no container listed');
-    t.regex(r.stderr, new RegExp(`ignoring ${join(containers, forged, 'config.json')}: its record names the id`));
+    const rows = r.stdout.trim().split('\n').slice(1);
+    t.deepEqual(rows.map((l) => l.split(/\s+/)), [[forged.slice(0, 12), 'Dead']], 'only the forged record, as Dead: nothing of it is trusted');
+    t.regex(r.stderr, new RegExp(`container ${forged.slice(0, 12)} is Dead: its record ${join(containers, forged, 'config.json')} cannot be read \\(it names the id`));
     t.regex(r.stderr, new RegExp(`ignoring ${join(containers, linkedId)}: not a container of tsrun \\(a symlink`));
     t.regex(r.stderr, new RegExp(`ignoring ${join(containers, 'not-an-id')}: not a container of tsrun`));
     t.is(readFileSync(join(climbed, 'data'), 'utf8'), 'keep');
     t.true(existsSync(join(linked, 'config.json')));
     t.true(existsSync(join(containers, linkedId)), 'the symlink itself is left alone');
+    // Removing the Dead one removes its own directory, not the one its record names.
+    t.is(state.run(['rm', '-f', forged.slice(0, 12)]).code, 0);
+    t.false(existsSync(join(containers, forged)));
+    t.is(readFileSync(join(climbed, 'data'), 'utf8'), 'keep');
   } finally {
     rmSync(join(state.dir, 'containers'), { recursive: true, force: true });
     state.remove();
