@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { choiceFlag, integerFlag } from './flags';
 import { formatTable } from './table';
 
@@ -23,10 +23,11 @@ async function each(refs: string[], fn: (ref: string) => Promise<void> | void, e
   }
 }
 
-export function containerCommands(y: Argv): Argv {
-  return y
+/** The container verbs; `grouped` for `tsrun container <verb>`, where ps is also ls and list, and prune exists. */
+export function containerCommands(y: Argv, grouped = false): Argv {
+  const verbs = y
     .command(
-      'ps',
+      grouped ? ['ls', 'ps', 'list'] : 'ps',
       'List containers',
       (c: Argv) =>
         c
@@ -157,4 +158,21 @@ export function containerCommands(y: Argv): Argv {
         await each(list(a.containers), async (ref) => console.log(await waitContainer(ref)), false);
       },
     );
+  return grouped ? verbs.command(prune) : verbs;
 }
+
+const prune: CommandModule = {
+  command: 'prune',
+  describe: 'Remove all stopped containers',
+  builder: (c: Argv) => c.option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
+  handler: async (a) => {
+    await root();
+    const { confirm } = await import('./confirm');
+    if (!a.force && !(await confirm('This will remove all stopped containers.'))) return;
+    const { pruneContainers } = await import('../runtime/lifecycle');
+    const { humanSize } = await import('./table');
+    const { removed, bytes } = pruneContainers();
+    if (removed.length > 0) console.log(`Deleted Containers:\n${removed.join('\n')}\n`);
+    console.log(`Total reclaimed space: ${humanSize(bytes)}`);
+  },
+};

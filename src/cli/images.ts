@@ -1,5 +1,6 @@
-import { formatTable, timeAgo } from './table';
-import { listImages, removeImage } from '../image/store';
+import { formatTable, humanSize, timeAgo } from './table';
+import { findImage, imageRootfs, listImages, removeImage, type ImageRecord } from '../image/store';
+import { confirm } from './confirm';
 import { listContainers } from '../state/containers';
 import { withLock } from '../state/lock';
 import { requireRoot } from '../runtime/options';
@@ -29,4 +30,61 @@ export function removeImages(refs: string[]): void {
       if (r.deleted) console.log(`Deleted: sha256:${r.deleted}`);
     }
   });
+}
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/** Docker's image inspect, with the fields an imported rootfs has. */
+function inspectView(i: ImageRecord): unknown {
+  return {
+    Id: `sha256:${i.id}`,
+    RepoTags: i.tags,
+    RepoDigests: [],
+    Parent: '',
+    Comment: i.source ? `Imported from ${i.source}` : '',
+    Created: i.created,
+    Author: '',
+    Config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '', Entrypoint: null, Labels: null },
+    Architecture: ARCH[process.arch] ?? process.arch,
+    Os: 'linux',
+    Size: i.size,
+    VirtualSize: i.size,
+    GraphDriver: { Name: 'overlay', Data: { LowerDir: imageRootfs(i.id) } },
+    RootFS: { Type: 'layers', Layers: [`sha256:${i.id}`] },
+  };
+}
+
+/** Each image named, as Docker's `image inspect`: the ones found are printed, each missing one is one line on stderr. */
+export function inspectImages(refs: string[]): void {
+  const out: unknown[] = [];
+  for (const ref of refs) {
+    const image = findImage(ref);
+    if (image) out.push(inspectView(image));
+    else {
+      process.stderr.write(`tsrun: No such image: ${ref}\n`);
+      process.exitCode = 1;
+    }
+  }
+  console.log(JSON.stringify(out, null, 4));
+}
+
+/** Docker's `image prune`: untagged images (with `all`, every image) no container uses. */
+export async function pruneImages(all: boolean, force: boolean): Promise<void> {
+  const warning = all ? 'This will remove all images without at least one container associated to them.' : 'This will remove all dangling images.';
+  if (!force && !(await confirm(warning))) return;
+  const lines: string[] = [];
+  let reclaimed = 0;
+  withLock(() => {
+    const used = new Set(listContainers().map((c) => c.image.id));
+    for (const image of listImages().filter((i) => !used.has(i.id) && (all || i.tags.length === 0))) {
+      const r = removeImage(image.id, () => undefined);
+      lines.push(...r.untagged.map((t) => `untagged: ${t}`));
+      if (r.deleted) {
+        lines.push(`deleted: sha256:${r.deleted}`);
+        reclaimed += image.size;
+      }
+    }
+  });
+  if (lines.length > 0) console.log(`Deleted Images:\n${lines.join('\n')}\n`);
+  console.log(`Total reclaimed space: ${humanSize(reclaimed)}`);
 }

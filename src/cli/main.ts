@@ -10,63 +10,27 @@ import { dockerFlagValues, unknownFlags } from './flags';
 import { networkCommands } from './network';
 import { containerCommands } from './containers';
 import { labCommands } from './lab';
+import { imageCommands, imageShorthands } from './image';
+import { printHelp, wantsHelp } from './help';
 
-const cli: Argv = containerCommands(yargs()
+const cli: Argv = imageShorthands(containerCommands(yargs()
   .scriptName('tsrun')
   .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]'))
-  .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined)
-  .command('image <command>', 'Manage images', (y: Argv) =>
-    y
-      .command(
-        'import <source> <reference>',
-        'Import a rootfs tarball (.tar or .tar.gz, file or URL) as NAME[:TAG]',
-        (yy: Argv) => yy.positional('source', { type: 'string' }).positional('reference', { type: 'string' }),
-        async (a) => {
-          const { importImage } = await import('../image/import');
-          const { requireRoot } = await import('../runtime/options');
-          requireRoot();
-          const image = await importImage(a.source as string, a.reference as string);
-          console.log(`sha256:${image.id}`);
-        },
-      )
-      .command(
-        ['ls', 'list'],
-        'List images',
-        (yy: Argv) => yy.option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' }),
-        async (a) => {
-          const { printImages } = await import('./images');
-          printImages(a.quiet);
-        },
-      )
-      .command(
-        ['rm <images..>', 'remove'],
-        'Remove images',
-        (yy: Argv) => yy.positional('images', { type: 'string', array: true }),
-        async (a) => {
-          const { removeImages } = await import('./images');
-          removeImages((a.images as string[]).map(String));
-        },
-      )
-      .demandCommand(1, 'name an image command: import, ls or rm'),
+  .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined))
+  .command('container <command>', 'Manage containers', (y: Argv) =>
+    containerCommands(y, true)
+      // Parsed apart, as at the top level (see the dispatch below): listed here for --help.
+      .command('run [options] <image> [command..]', 'Run a command in a new container', {}, () => undefined)
+      .command('exec [options] <container> <command..>', 'Run a command in a running container', {}, () => undefined)
+      .demandCommand(1, 'name a container command: ls, run, exec, inspect, logs, stop, kill, rm, wait, stats, prune'),
   )
+  .command('image <command>', 'Manage images', (y: Argv) => imageCommands(y))
   .command('exec [options] <container> <command..>', 'Run a command in a running container (tsrun exec --help)', {}, () => undefined)
   .command('network <command>', 'Manage macvlan and ipvlan networks', (y: Argv) => networkCommands(y))
   .command('lab <command>', 'A simulated LAN on this machine for the guides (up, down, status)', (y: Argv) => labCommands(y))
   .option('explain', { type: 'boolean', describe: 'Print each kernel operation as the equivalent iproute2 command' })
   // cli is the one yargs instance; while a command's middleware runs, it holds that command's options.
   .middleware((argv): void => dockerFlagValues(argv._.map(String).join(' '), args, argv, cli))
-  .command(
-    'pull <image>',
-    'Download the Alpine minirootfs (alpine[:latest|3.20|3.20.3]) and import it',
-    (y: Argv) => y.positional('image', { type: 'string' }),
-    async (a) => {
-      const { pullAlpine } = await import('../image/pull');
-      const { requireRoot } = await import('../runtime/options');
-      requireRoot();
-      const image = await pullAlpine(a.image as string);
-      console.log(`${image.tags.at(-1)}: sha256:${image.id}`);
-    },
-  )
   .demandCommand(1, 'name a command: run, ps, exec, network, image, pull ... (see tsrun --help)')
   // Docker's flags include --no-trunc, which is a flag of its own, not the negation of --trunc.
   .parserConfiguration({ 'boolean-negation': false })
@@ -106,7 +70,13 @@ function firstPositional(argv: string[]): number {
   return argv.length;
 }
 
-const { args, explain } = takeExplain(hideBin(process.argv));
+/** `tsrun container run|exec ...` is `tsrun run|exec ...`: the same parse of their own. */
+function withoutContainerGroup(argv: string[]): string[] {
+  const i = argv[0] === '--explain' || argv[0] === '-v' ? 1 : 0;
+  return argv[i] === 'container' && (argv[i + 1] === 'run' || argv[i + 1] === 'exec') ? [...argv.slice(0, i), ...argv.slice(i + 1)] : argv;
+}
+
+const { args, explain } = takeExplain(withoutContainerGroup(hideBin(process.argv)));
 if (explain) {
   // Loaded only when asked for: it brings the netlink layer (and ffi-rs) with it.
   const { explainTo } = require('../network/netlink/handle') as typeof import('../network/netlink/handle');
@@ -116,7 +86,8 @@ if (explain) {
   try {
     // run's options end at the image name (everything after it is the command's), a
     // parse of its own with halt-at-non-option.
-    if (args[0] === 'run') await (await import('./run')).runCommand(args.slice(1), explain);
+    if (wantsHelp(args)) printHelp();
+    else if (args[0] === 'run') await (await import('./run')).runCommand(args.slice(1), explain);
     else if (args[0] === 'exec') await (await import('./exec')).execCommand(args.slice(1));
     else await cli.parse(args);
   } catch (err) {

@@ -30,3 +30,15 @@ export function humanDuration(ms: number): string {
 export function timeAgo(iso: string, now = Date.now()): string {
   return `${humanDuration(now - Date.parse(iso))} ago`;
 }
+
+/** go-units' HumanSize, as Docker prints reclaimed space: decimal units, four significant digits. */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let size = bytes;
+  let i = 0;
+  while (size >= 1000 && i < units.length - 1) {
+    size /= 1000;
+    i++;
+  }
+  return `${Number(size.toPrecision(4))}${units[i]}`;
+}

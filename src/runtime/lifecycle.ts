@@ -1,6 +1,7 @@
 /** stop, kill, rm and wait: acting on a container's PID 1, then waiting for its monitor to record the end. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findContainer, findDeadContainer, removeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { containerDir, findContainer, findDeadContainer, listDeadContainers, removeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { diskUsage } from '../state/disk-usage';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { keptExit } from '../state/exits';
 import { withLock } from '../state/lock';
@@ -35,11 +36,8 @@ export function resolveContainer(ref: string): ContainerRecord {
  * record, which would name another, is gone) is killed, and its directory removed.
  */
 function removeDead(dead: DeadContainer): void {
-  withLock(() => {
-    const cgroup = ContainerCgroup.of(dead.id, 'tsrun');
-    if (cgroup.exists()) cgroup.remove();
-    removeContainerRecord(dead.id);
-  });
+  ContainerCgroup.of(dead.id, 'tsrun').remove();
+  removeContainerRecord(dead.id);
 }
 
 function running(rec: ContainerRecord): boolean {
@@ -85,7 +83,7 @@ export function killContainer(ref: string, signal: number): void {
 /** Removes a stopped container; with `force`, kills a running one first. */
 export async function removeContainer(ref: string, force: boolean): Promise<void> {
   const found = resolveContainerOrDead(ref);
-  if ('why' in found) return removeDead(found);
+  if ('why' in found) return withLock(() => removeDead(found));
   let rec = found;
   if (running(rec)) {
     if (!force) {
@@ -119,4 +117,19 @@ export async function waitContainer(ref: string): Promise<number> {
   const code = keptExit(rec.id);
   if (code === undefined) throw new TsrunError(`container ${rec.name} was removed when it ended (--rm) and its exit code was not kept`);
   return code;
+}
+
+/** `container prune`: removes every container that is not running (Dead ones too); the ids and the bytes freed. */
+export function pruneContainers(): { removed: string[]; bytes: number } {
+  return withLock(() => {
+    // A created one whose run is under way (its monitor lives) is starting, not stopped.
+    const stopped = [...reconcile().filter((c) => c.state.status === 'exited' || (c.state.status === 'created' && !isAlive(c.state.monitor))), ...listDeadContainers()];
+    let bytes = 0;
+    for (const c of stopped) {
+      bytes += diskUsage(containerDir.root(c.id));
+      if ('why' in c) removeDead(c);
+      else removeContainerRecord(c.id);
+    }
+    return { removed: stopped.map((c) => c.id), bytes };
+  });
 }
