@@ -108,6 +108,11 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       PidsLimit: res && res.pidsLimit > 0 ? res.pidsLimit : null,
       Devices: (res?.devices ?? []).map((d) => ({ PathOnHost: d.host, PathInContainer: d.container, CgroupPermissions: d.rule.access })),
       LogConfig: { Type: c.config.log?.type ?? 'json-file', Config: c.config.log?.config ?? {} },
+      // Docker shows these three as [] and ExtraHosts as null when not given.
+      Dns: c.config.dns ?? [],
+      DnsOptions: c.config.dnsOptions ?? [],
+      DnsSearch: c.config.dnsSearch ?? [],
+      ExtraHosts: nullIfEmpty(c.config.extraHosts),
     },
     Config: {
       Hostname: c.config.hostname,

@@ -33,6 +33,10 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('device', { type: 'string', array: true, default: [], describe: 'Give the container a host device: HOST[:CONTAINER][:PERMS]' })
     .option('log-driver', { type: 'string', default: 'json-file', describe: 'Where run -d keeps the output: json-file, or none' })
     .option('log-opt', { type: 'string', array: true, default: [], describe: 'json-file option: max-size=10m (rotate at that size), max-file=3 (files kept)' })
+    .option('add-host', { type: 'string', array: true, default: [], describe: 'Add NAME:IP to /etc/hosts; IP host-gateway is the host (the network\'s --host-access shim; 127.0.0.1 with --net=host)' })
+    .option('dns', { type: 'string', array: true, default: [], describe: 'Nameserver of /etc/resolv.conf (replaces the host\'s)' })
+    .option('dns-search', { type: 'string', array: true, default: [], describe: 'Search domain of /etc/resolv.conf (replaces the host\'s; . for none)' })
+    .option('dns-option', { alias: 'dns-opt', type: 'string', array: true, default: [], describe: 'Option of /etc/resolv.conf, e.g. ndots:2 (replaces the host\'s)' })
     // Flags end where the image (container) name starts: the rest is the command's own.
     .middleware((argv): void => dockerFlagValues('run', args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
@@ -66,6 +70,12 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     capAdd: a['cap-add'].map(String),
     capDrop: a['cap-drop'].map(String),
     securityOpt: a['security-opt'].map(String),
+    names: {
+      addHost: a['add-host'].map(String),
+      dns: a.dns.map(String),
+      dnsSearch: a['dns-search'].map(String),
+      dnsOption: a['dns-option'].map(String),
+    },
     resources: {
       memory: a.memory,
       memorySwap: a['memory-swap'],

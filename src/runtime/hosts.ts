@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { containerDir, listContainers, type ContainerRecord } from '../state/containers';
 import type { NetworkRecord } from '../state/networks';
+import { addedHosts } from './dns-options';
 import { hostsFile } from './etc-files';
 
 function addressOf(cidr: string): string {
@@ -23,7 +24,7 @@ export function networkHostsFile(net: NetworkRecord, self: Pick<ContainerRecord,
     if (ep.containerId === self.id) continue;
     for (const cidr of [ep.ipv4, ep.ipv6]) if (cidr) entries.push({ ip: addressOf(cidr), names: [ep.containerName] });
   }
-  return hostsFile(entries);
+  return hostsFile(entries, addedHosts(self.config));
 }
 
 /** Rewrites the hosts file of every container attached to `net`. Call under the lock. */

@@ -31,6 +31,7 @@ import { openPtyMaster } from '../sys/tty';
 import { attach, onSignals } from './attach';
 import { ContainerNetwork } from './container-network';
 import { hostHostsFile, hostsFile, resolvConf } from './etc-files';
+import { addedHosts, hostGatewayIp, nameConfig, type NameFlags } from './dns-options';
 import { faultPoint } from './fault';
 import { networkHostsFile } from './hosts';
 import { parseLogConfig, rotationOf } from '../logs/config';
@@ -71,6 +72,8 @@ export interface RunOptions {
   /** --log-driver and --log-opt (json-file when not given). */
   logDriver?: string;
   logOpts?: string[];
+  /** --add-host, --dns, --dns-search, --dns-option. */
+  names?: NameFlags;
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -98,6 +101,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
   const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt);
   const resources = parseResources(opts.resources);
   const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
+  const names = nameConfig(opts.names ?? {}, () => hostGatewayIp(network.mode, network.network));
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -118,6 +122,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
       security,
       resources,
       log,
+      ...names,
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: opts.detach && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -128,10 +133,11 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
 /** The /etc files; on a network, hosts names the container and its peers. Call under the lock. */
 function writeEtcFiles(rec: ContainerRecord, network: ContainerNetwork): void {
   const host = network.mode === 'host';
-  const hosts = network.network ? networkHostsFile(requireNetwork(network.network.id), rec) : host ? hostHostsFile() : hostsFile([]);
+  const extra = addedHosts(rec.config);
+  const hosts = network.network ? networkHostsFile(requireNetwork(network.network.id), rec) : host ? hostHostsFile(extra) : hostsFile([], extra);
   writeFileSync(containerDir.file(rec.id, 'hosts'), hosts);
   writeFileSync(containerDir.file(rec.id, 'hostname'), `${rec.config.hostname}\n`);
-  writeFileSync(containerDir.file(rec.id, 'resolv.conf'), resolvConf(host));
+  writeFileSync(containerDir.file(rec.id, 'resolv.conf'), resolvConf(host, rec.config));
 }
 
 /** What init mounts at /sys/fs/cgroup: this host's layout. */

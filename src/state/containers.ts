@@ -83,6 +83,12 @@ export interface ContainerRecord {
     resources: Resources;
     /** --log-driver and --log-opt (absent in records of before them: json-file, unlimited). */
     log?: LogConfig;
+    /** --add-host (NAME:IP as given; hostGateway is what host-gateway stood for), --dns, --dns-search, --dns-option; absent in records of before them. */
+    extraHosts?: string[];
+    hostGateway?: string;
+    dns?: string[];
+    dnsSearch?: string[];
+    dnsOptions?: string[];
   };
   /** The endpoint on a macvlan/ipvlan network while the container runs. */
   endpoint?: Endpoint & { networkId: string; networkName: string; gateway: string; ipv6Gateway: string };
