@@ -32,10 +32,15 @@ const cli: Argv = containerCommands(yargs()
       .command(
         ['ls', 'list'],
         'List images',
-        (yy: Argv) => yy.option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' }),
+        (yy: Argv) =>
+          yy
+            .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
+            .option('filter', { alias: 'f', type: 'string', array: true, describe: "reference=PATTERN, e.g. 'alp*:3*' (repeatable)" })
+            .option('format', { type: 'string', describe: "A Go template ('{{.Repository}}:{{.Tag}}'), 'table TEMPLATE' for columns, or json" })
+            .parserConfiguration({ 'greedy-arrays': false }),
         async (a) => {
           const { printImages } = await import('./images');
-          printImages(a.quiet);
+          printImages(a.quiet, a.format, (a.filter ?? []).map(String));
         },
       )
       .command(
