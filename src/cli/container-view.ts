@@ -65,7 +65,7 @@ export function deadPsContext(d: DeadContainer, trunc: boolean): GoStruct {
     Names: empty, Image: empty, Command: empty, CreatedAt: empty, RunningFor: empty, Ports: empty,
     State: () => 'dead',
     Status: () => 'Dead',
-    Size: () => '0B', Labels: empty, Label: empty, Mounts: empty, LocalVolumes: () => '0', Networks: empty,
+    Size: () => '0B', Labels: empty, Label: (_name: string) => '', Mounts: empty, LocalVolumes: () => '0', Networks: empty,
   });
 }
 

@@ -34,7 +34,7 @@ export function containerCommands(y: Argv): Argv {
           .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids and commands' })
           .option('filter', { alias: 'f', type: 'string', array: true, describe: 'KEY=VALUE: id, name, label, status, network, ancestor, exited (repeatable)' })
           .option('format', { type: 'string', describe: "A Go template ('{{.Names}}\\t{{.Status}}'), 'table TEMPLATE' for columns, or json" })
-          .parserConfiguration({ 'greedy-arrays': false }),
+          .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false }),
       async (a) => {
         const { parseFilters } = await import('./format/filters');
         const { PS_FILTERS, PS_DOCKER_ONLY_FILTERS, PS_HEADERS, PS_TABLE, psContext, deadPsContext, psFilter } = await import('./container-view');

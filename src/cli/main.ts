@@ -37,7 +37,7 @@ const cli: Argv = containerCommands(yargs()
             .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
             .option('filter', { alias: 'f', type: 'string', array: true, describe: "reference=PATTERN, e.g. 'alp*:3*' (repeatable)" })
             .option('format', { type: 'string', describe: "A Go template ('{{.Repository}}:{{.Tag}}'), 'table TEMPLATE' for columns, or json" })
-            .parserConfiguration({ 'greedy-arrays': false }),
+            .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false }),
         async (a) => {
           const { printImages } = await import('./images');
           printImages(a.quiet, a.format, (a.filter ?? []).map(String));

@@ -58,7 +58,7 @@ export function networkCommands(y: Argv): Argv {
           .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids' })
           .option('filter', { alias: 'f', type: 'string', array: true, describe: 'KEY=VALUE: driver, id, name, label, scope, type=custom|builtin (repeatable)' })
           .option('format', { type: 'string', describe: "A Go template ('{{.Name}}\\t{{.Driver}}'), 'table TEMPLATE' for columns, or json" })
-          .parserConfiguration({ 'greedy-arrays': false }),
+          .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false }),
       async (a) => {
         const { parseFilters } = await import('./format/filters');
         const { renderList } = await import('./format/render');
