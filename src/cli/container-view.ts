@@ -1,6 +1,10 @@
 /** How containers are shown: `ps` rows and Docker's `inspect` JSON. */
 import type { ContainerRecord, DeadContainer, Resources } from '../state/containers';
-import { humanDuration, timeAgo } from './table';
+import { TsrunError } from '../sys/error';
+import { goTime, humanDuration, timeAgo } from './table';
+import { matches, matchLabels, type Filters } from './format/filters';
+import { row } from './format/render';
+import type { GoStruct } from './format/values';
 
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   if (c.state.status === 'running') return `Up ${humanDuration(now - Date.parse(c.state.startedAt))}`;
@@ -14,21 +18,86 @@ export function commandText(c: ContainerRecord): string {
   return `"${cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd}"`;
 }
 
-export function psRow(c: ContainerRecord): string[] {
-  return [c.id.slice(0, 12), c.image.ref, commandText(c), timeAgo(c.created), statusText(c), '', c.name];
+/** Docker's `ps` table (cli/command/formatter/container.go). */
+export const PS_TABLE = 'table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}';
+
+export const PS_HEADERS = {
+  ID: 'CONTAINER ID', Names: 'NAMES', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
+  State: 'STATE', Status: 'STATUS', Size: 'SIZE', Labels: 'LABELS', Mounts: 'MOUNTS', LocalVolumes: 'LOCAL VOLUMES', Networks: 'NETWORKS',
+};
+
+/** The networks a container is on, read from its inspect view so every endpoint counts. */
+function networksOf(c: ContainerRecord): Record<string, { NetworkID?: string }> {
+  return (inspectContainer(c).NetworkSettings as { Networks: Record<string, { NetworkID?: string }> }).Networks;
 }
 
-export function psJson(c: ContainerRecord): string {
-  return JSON.stringify({
-    Command: commandText(c),
-    CreatedAt: c.created,
-    ID: c.id.slice(0, 12),
-    Image: c.image.ref,
-    Names: c.name,
-    Networks: c.config.network,
-    State: c.state.status,
-    Status: statusText(c),
+function labelsOf(c: ContainerRecord): Record<string, string> {
+  return (c.config as { labels?: Record<string, string> }).labels ?? {};
+}
+
+/** A `ps` row as Docker's ContainerContext shows it; `trunc` unless --no-trunc. */
+export function psContext(c: ContainerRecord, trunc: boolean): GoStruct {
+  const labels = labelsOf(c);
+  return row('*formatter.ContainerContext', {
+    ID: () => (trunc ? c.id.slice(0, 12) : c.id),
+    Names: () => c.name,
+    Image: () => c.image.ref || '<no image>',
+    Command: () => (trunc ? commandText(c) : JSON.stringify(c.command.join(' '))),
+    CreatedAt: () => goTime(c.created, false),
+    RunningFor: () => timeAgo(c.created),
+    Ports: () => '',
+    State: () => c.state.status,
+    Status: () => statusText(c),
+    Size: () => '0B',
+    Labels: () => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+    Label: (name: string) => labels[name] ?? '',
+    Mounts: () => '',
+    LocalVolumes: () => '0',
+    Networks: () => Object.keys(networksOf(c)).join(','),
   });
+}
+
+/** A Dead container (its record unreadable) as `ps -a` lists it: only what its directory still tells. */
+export function deadPsContext(d: DeadContainer, trunc: boolean): GoStruct {
+  const empty = (): string => '';
+  return row('*formatter.ContainerContext', {
+    ID: () => (trunc ? d.id.slice(0, 12) : d.id),
+    Names: empty, Image: empty, Command: empty, CreatedAt: empty, RunningFor: empty, Ports: empty,
+    State: () => 'dead',
+    Status: () => 'Dead',
+    Size: () => '0B', Labels: empty, Label: (_name: string) => '', Mounts: empty, LocalVolumes: () => '0', Networks: empty,
+  });
+}
+
+/** Docker's `ps --filter` keys, and those Docker takes that tsrun has nothing to match with. */
+export const PS_FILTERS = ['id', 'name', 'label', 'status', 'network', 'ancestor', 'exited'] as const;
+export const PS_DOCKER_ONLY_FILTERS = ['before', 'since', 'health', 'isolation', 'is-task', 'publish', 'expose', 'volume'];
+const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+/** Checks the values Docker's daemon checks; returns the test a container must pass. */
+export function psFilter(f: Filters, imageIdOf: (ref: string) => string | undefined): (c: ContainerRecord | DeadContainer) => boolean {
+  for (const s of f.get('status') ?? []) if (!STATES.includes(s)) throw new TsrunError(`invalid filter 'status=${s}'`);
+  const codes = (f.get('exited') ?? []).map((e) => {
+    if (!/^[+-]?\d+$/.test(e)) throw new TsrunError(`strconv.Atoi: parsing ${JSON.stringify(e)}: invalid syntax`);
+    return Number(e);
+  });
+  const ancestors = f.has('ancestor') ? (f.get('ancestor') ?? []).map(imageIdOf).filter((i): i is string => i !== undefined) : null;
+  return (c) => {
+    const dead = 'why' in c;
+    const status = dead ? 'dead' : c.state.status;
+    if (!matches(f.get('id'), c.id)) return false;
+    if (f.has('status') && !f.get('status')!.includes(status)) return false;
+    if (dead) return !['name', 'label', 'network', 'ancestor', 'exited'].some((k) => f.has(k));
+    if (!matches(f.get('name'), `/${c.name}`)) return false;
+    if (!matchLabels(f.get('label'), labelsOf(c))) return false;
+    if (codes.length > 0 && !(status === 'exited' && codes.includes(c.state.exitCode))) return false;
+    if (ancestors && !ancestors.includes(c.image.id)) return false;
+    if (f.has('network')) {
+      const nets = networksOf(c);
+      if (!f.get('network')!.some((v) => v in nets || Object.values(nets).some((n) => !!n.NetworkID && n.NetworkID.startsWith(v)))) return false;
+    }
+    return true;
+  };
 }
 
 function prefixOf(cidr: string): number {
@@ -131,15 +200,6 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       Networks: networks,
     },
   };
-}
-
-/** A Dead container (its record unreadable) as `ps -a` lists it: only what its directory still tells. */
-export function deadPsRow(d: DeadContainer): string[] {
-  return [d.id.slice(0, 12), '', '', '', 'Dead', '', ''];
-}
-
-export function deadPsJson(d: DeadContainer): string {
-  return JSON.stringify({ Command: '', CreatedAt: '', ID: d.id.slice(0, 12), Image: '', Names: '', Networks: '', State: 'dead', Status: 'Dead' });
 }
 
 /** Docker's inspect of a dead container, with why tsrun counts it dead. */

@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
 import { choiceFlag, integerFlag } from './flags';
-import { formatTable } from './table';
 
 const FORMATS = ['table', 'json'] as const;
 
@@ -33,36 +32,46 @@ export function containerCommands(y: Argv, grouped = false): Argv {
         c
           .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all containers (default: running ones)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
-          .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids' })
-          .option('format', { type: 'string', default: 'table', describe: 'table, or json (one object per line)' }),
+          .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids and commands' })
+          .option('filter', { alias: 'f', type: 'string', array: true, describe: 'KEY=VALUE: id, name, label, status, network, ancestor, exited (repeatable)' })
+          .option('format', { type: 'string', describe: "A Go template ('{{.Names}}\\t{{.Status}}'), 'table TEMPLATE' for columns, or json" })
+          .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false }),
       async (a) => {
-        const format = choiceFlag('ps', '--format', a.format, FORMATS);
+        const { parseFilters } = await import('./format/filters');
+        const { PS_FILTERS, PS_DOCKER_ONLY_FILTERS, PS_HEADERS, PS_TABLE, psContext, deadPsContext, psFilter } = await import('./container-view');
+        const { renderList } = await import('./format/render');
+        const filters = parseFilters('ps', list(a.filter), PS_FILTERS, PS_DOCKER_ONLY_FILTERS);
         await root();
         const { withLock } = await import('../state/lock');
         const { reconcile } = await import('../runtime/reconcile');
         const { listDeadContainers } = await import('../state/containers');
-        const { psRow, psJson, deadPsRow, deadPsJson } = await import('./container-view');
-        const [shown, dead] = withLock(() => [reconcile(), listDeadContainers()] as const);
-        const all = shown.filter((c) => a.all || c.state.status === 'running').sort((x, y) => y.created.localeCompare(x.created));
+        const { findImage } = await import('../image/store');
+        const keep = psFilter(filters, (ref) => findImage(ref)?.id);
+        const [records, dead] = withLock(() => [reconcile(), listDeadContainers()] as const);
+        // A status filter lists stopped containers too, as Docker's does.
+        const all = a.all || filters.has('status');
+        const shown = records.filter((c) => (all || c.state.status === 'running') && keep(c)).sort((x, y) => y.created.localeCompare(x.created));
         // Dead ones have no state to be running in: listed with -a only, after the others.
-        const deadShown = a.all ? dead : [];
-        if (a.quiet) [...all, ...deadShown].forEach((c) => console.log(a['no-trunc'] ? c.id : c.id.slice(0, 12)));
-        else if (format === 'json') [...all.map(psJson), ...deadShown.map(deadPsJson)].forEach((l) => console.log(l));
-        else {
-          const rows = [...all.map((c) => psRow(c)), ...deadShown.map(deadPsRow)];
-          const ids = [...all, ...deadShown].map((c) => c.id);
-          console.log(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows.map((r, i) => (a['no-trunc'] ? [ids[i]!, ...r.slice(1)] : r))));
-        }
+        const deadShown = all ? dead.filter(keep) : [];
+        const trunc = !a['no-trunc'];
+        const rows = [...shown.map((c) => psContext(c, trunc)), ...deadShown.map((d) => deadPsContext(d, trunc))];
+        // Docker: -q is {{.ID}} unless a format of one's own is given.
+        const format = a.format === undefined || a.format === 'table' ? (a.quiet ? '{{.ID}}' : PS_TABLE) : a.format === 'json' ? '{{json .}}' : a.format;
+        process.stdout.write(renderList(format, rows, PS_HEADERS));
       },
     )
     .command(
       'inspect <containers..>',
       "Show containers' state, configuration and network settings as JSON",
-      (c: Argv) => c.positional('containers', { type: 'string', array: true }),
+      (c: Argv) =>
+        c
+          .positional('containers', { type: 'string', array: true })
+          .option('format', { alias: 'f', type: 'string', describe: "A Go template run over each container, e.g. '{{.State.Status}}'" }),
       async (a) => {
         await root();
         const { resolveContainerOrDead } = await import('../runtime/lifecycle');
         const { inspectContainer, inspectDead } = await import('./container-view');
+        const { printInspected } = await import('./format/inspect');
         const { fail } = await import('./fail');
         const out: unknown[] = [];
         for (const ref of list(a.containers)) {
@@ -73,7 +82,7 @@ export function containerCommands(y: Argv, grouped = false): Argv {
             fail(err, 1);
           }
         }
-        console.log(JSON.stringify(out, null, 4));
+        printInspected(a.format, out);
       },
     )
     .command(

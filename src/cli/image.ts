@@ -24,10 +24,15 @@ const importImage: CommandModule = {
 const list: CommandModule = {
   command: ['ls', 'list'],
   describe: 'List images',
-  builder: (y: Argv) => y.option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' }),
+  builder: (y: Argv) =>
+    y
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
+      .option('filter', { alias: 'f', type: 'string', array: true, describe: "reference=PATTERN, e.g. 'alp*:3*' (repeatable)" })
+      .option('format', { type: 'string', describe: "A Go template ('{{.Repository}}:{{.Tag}}'), 'table TEMPLATE' for columns, or json" })
+      .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false }),
   handler: async (a) => {
     const { printImages } = await import('./images');
-    printImages(a.quiet as boolean);
+    printImages(a.quiet as boolean, a.format as string | undefined, ((a.filter as unknown[] | undefined) ?? []).map(String));
   },
 };
 
@@ -44,10 +49,11 @@ const remove: CommandModule = {
 const inspect: CommandModule = {
   command: 'inspect <images..>',
   describe: 'Show images as JSON (Docker\'s image inspect fields)',
-  builder: (y: Argv) => y.positional('images', { type: 'string', array: true }),
+  builder: (y: Argv) =>
+    y.positional('images', { type: 'string', array: true }).option('format', { alias: 'f', type: 'string', describe: "A Go template over each image ('{{.Id}}')" }),
   handler: async (a) => {
     const { inspectImages } = await import('./images');
-    inspectImages((a.images as string[]).map(String));
+    inspectImages((a.images as string[]).map(String), a.format as string | undefined);
   },
 };
 

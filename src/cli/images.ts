@@ -1,23 +1,56 @@
-import { formatTable, humanSize, timeAgo } from './table';
+import { goTime, humanSize, timeAgo } from './table';
 import { findImage, imageRootfs, listImages, removeImage, type ImageRecord } from '../image/store';
 import { confirm } from './confirm';
+import { globMatch, parseFilters } from './format/filters';
+import { printInspected } from './format/inspect';
+import { renderList, row } from './format/render';
+import type { GoStruct } from './format/values';
 import { listContainers } from '../state/containers';
 import { withLock } from '../state/lock';
 import { requireRoot } from '../runtime/options';
 
-export function printImages(quiet: boolean): void {
-  const images = listImages();
-  if (quiet) {
-    for (const i of images) console.log(i.id.slice(0, 12));
+/** Docker's `image ls` table (cli/command/formatter/image.go). */
+const IMAGE_TABLE = 'table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\\t{{.Size}}';
+
+const IMAGE_HEADERS = {
+  ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE',
+};
+
+function imageContext(i: ImageRecord, tag: string): GoStruct {
+  const colon = tag.lastIndexOf(':');
+  return row('*formatter.imageContext', {
+    ID: () => i.id.slice(0, 12),
+    Repository: () => tag.slice(0, colon),
+    Tag: () => tag.slice(colon + 1),
+    Digest: () => '<none>',
+    CreatedSince: () => timeAgo(i.created),
+    CreatedAt: () => goTime(i.created, false),
+    Size: () => humanSize(i.size, 3),
+  });
+}
+
+/**
+ * Docker's reference filter: a pattern without a tag matches the repository name, one with a
+ * tag the whole `name:tag`; only the tags that match are listed.
+ */
+function referenced(patterns: string[] | undefined, tag: string): boolean {
+  if (!patterns) return true;
+  const name = tag.slice(0, tag.lastIndexOf(':'));
+  return patterns.some((p) => globMatch(p, name) || globMatch(p, tag));
+}
+
+export function printImages(quiet: boolean, format: string | undefined, filterArgs: string[]): void {
+  const filters = parseFilters('image ls', filterArgs, ['reference'], ['dangling', 'label', 'before', 'since']);
+  const rows = listImages().flatMap((i) =>
+    (i.tags.length ? i.tags : ['<none>:<none>']).filter((t) => referenced(filters.get('reference'), t)).map((t) => imageContext(i, t)),
+  );
+  if (quiet && (format === undefined || format === 'table')) {
+    // Docker lists each image once for -q, however many tags it has.
+    process.stdout.write([...new Set(rows.map((r) => `${r.methods.ID!()}\n`))].join(''));
     return;
   }
-  const rows = images.flatMap((i) =>
-    (i.tags.length ? i.tags : ['<none>:<none>']).map((t) => {
-      const colon = t.lastIndexOf(':');
-      return [t.slice(0, colon), t.slice(colon + 1), i.id.slice(0, 12), timeAgo(i.created), `${(i.size / 1e6).toFixed(1)}MB`];
-    }),
-  );
-  console.log(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows));
+  const template = format === undefined || format === 'table' ? IMAGE_TABLE : format === 'json' ? '{{json .}}' : format;
+  process.stdout.write(renderList(template, rows, IMAGE_HEADERS));
 }
 
 export function removeImages(refs: string[]): void {
@@ -55,7 +88,7 @@ function inspectView(i: ImageRecord): unknown {
 }
 
 /** Each image named, as Docker's `image inspect`: the ones found are printed, each missing one is one line on stderr. */
-export function inspectImages(refs: string[]): void {
+export function inspectImages(refs: string[], format: string | undefined): void {
   const out: unknown[] = [];
   for (const ref of refs) {
     const image = findImage(ref);
@@ -65,7 +98,7 @@ export function inspectImages(refs: string[]): void {
       process.exitCode = 1;
     }
   }
-  console.log(JSON.stringify(out, null, 4));
+  printInspected(format, out);
 }
 
 /** Docker's `image prune`: untagged images (with `all`, every image) no container uses. */

@@ -1,6 +1,11 @@
 /** How networks are shown: Docker's `network inspect` JSON and `network ls` rows. */
 import { createHash } from 'node:crypto';
 import type { NetworkRecord } from '../state/networks';
+import { TsrunError } from '../sys/error';
+import { goTime } from './table';
+import { matches, matchLabels, type Filters } from './format/filters';
+import { row } from './format/render';
+import type { GoStruct } from './format/values';
 
 export function inspectNetwork(n: NetworkRecord): Record<string, unknown> {
   return {
@@ -57,16 +62,39 @@ export function networkRows(nets: NetworkRecord[]): NetworkRow[] {
   return [...rows, builtin('host', 'host'), builtin('none', 'null')].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** One line of `network ls --format json`, with Docker's keys. */
-export function rowJson(r: NetworkRow): string {
-  return JSON.stringify({
-    CreatedAt: r.created,
-    Driver: r.driver,
-    ID: r.id.slice(0, 12),
-    IPv6: String(r.ipv6),
-    Internal: String(r.internal),
-    Labels: Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(','),
-    Name: r.name,
-    Scope: 'local',
+/** Docker's `network ls` table (cli/command/network/formatter.go). */
+export const NETWORK_TABLE = 'table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.Scope}}';
+
+export const NETWORK_HEADERS = {
+  ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT',
+};
+
+/** A `network ls` row as Docker's networkContext shows it. */
+export function networkContext(r: NetworkRow, trunc: boolean): GoStruct {
+  return row('*network.networkContext', {
+    ID: () => (trunc ? r.id.slice(0, 12) : r.id),
+    Name: () => r.name,
+    Driver: () => r.driver,
+    Scope: () => 'local',
+    IPv6: () => String(r.ipv6),
+    Internal: () => String(r.internal),
+    Labels: () => Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(','),
+    Label: (name: string) => r.labels[name] ?? '',
+    CreatedAt: () => goTime(r.created, true),
   });
+}
+
+export const NETWORK_FILTERS = ['driver', 'id', 'name', 'label', 'scope', 'type'] as const;
+const BUILTIN = ['host', 'none'];
+
+/** Docker's daemon-side network filters: driver and scope exact, id and name as patterns. */
+export function networkFilter(f: Filters): (r: NetworkRow) => boolean {
+  for (const t of f.get('type') ?? []) if (t !== 'custom' && t !== 'builtin') throw new TsrunError(`invalid filter: 'type'='${t}'`);
+  return (r) =>
+    (!f.has('driver') || f.get('driver')!.includes(r.driver)) &&
+    (!f.has('scope') || f.get('scope')!.includes('local')) &&
+    matches(f.get('id'), r.id) &&
+    matches(f.get('name'), r.name) &&
+    matchLabels(f.get('label'), r.labels) &&
+    (!f.has('type') || f.get('type')!.includes(BUILTIN.includes(r.name) ? 'builtin' : 'custom'));
 }

@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
 import { TsrunError } from '../sys/error';
-import { formatTable } from './table';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
@@ -57,29 +56,36 @@ export function networkCommands(y: Argv): Argv {
         c
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only ids' })
           .option('no-trunc', { type: 'boolean', default: false, describe: 'Full ids' })
-          .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'table, or json (one object per line)' }),
+          .option('filter', { alias: 'f', type: 'string', array: true, describe: 'KEY=VALUE: driver, id, name, label, scope, type=custom|builtin (repeatable)' })
+          .option('format', { type: 'string', describe: "A Go template ('{{.Name}}\\t{{.Driver}}'), 'table TEMPLATE' for columns, or json" })
+          .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false }),
       async (a) => {
+        const { parseFilters } = await import('./format/filters');
+        const { renderList } = await import('./format/render');
+        const { NETWORK_FILTERS, NETWORK_HEADERS, NETWORK_TABLE, networkContext, networkFilter, networkRows } = await import('./network-view');
+        const keep = networkFilter(parseFilters('network ls', list(a.filter), NETWORK_FILTERS, ['dangling']));
         const { listNetworks } = await import('../state/networks');
         const { withLock } = await import('../state/lock');
-        const { networkRows, rowJson } = await import('./network-view');
         // Under the lock: a network command killed midway is finished first, and is not listed half made.
-        const rows = networkRows(withLock(listNetworks));
-        const id = (full: string): string => (a['no-trunc'] ? full : full.slice(0, 12));
-        if (a.quiet) rows.forEach((r) => console.log(id(r.id)));
-        else if (a.format === 'json') rows.forEach((r) => console.log(rowJson(r)));
-        else console.log(formatTable(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], rows.map((r) => [id(r.id), r.name, r.driver, 'local'])));
+        const rows = networkRows(withLock(listNetworks)).filter(keep).map((r) => networkContext(r, !a['no-trunc']));
+        const format = a.format === undefined || a.format === 'table' ? (a.quiet ? '{{.ID}}' : NETWORK_TABLE) : a.format === 'json' ? '{{json .}}' : a.format;
+        process.stdout.write(renderList(format, rows, NETWORK_HEADERS));
       },
     )
     .command(
       'inspect <networks..>',
       "Show networks' configuration and containers as JSON",
-      (c: Argv) => c.positional('networks', { type: 'string', array: true }),
+      (c: Argv) =>
+        c
+          .positional('networks', { type: 'string', array: true })
+          .option('format', { alias: 'f', type: 'string', describe: "A Go template run over each network, e.g. '{{json .IPAM.Config}}'" }),
       async (a) => {
         const { requireNetwork } = await import('../state/networks');
         const { withLock } = await import('../state/lock');
         const { inspectNetwork } = await import('./network-view');
+        const { printInspected } = await import('./format/inspect');
         const nets = withLock(() => list(a.networks).map((ref) => inspectNetwork(requireNetwork(ref))));
-        console.log(JSON.stringify(nets, null, 4));
+        printInspected(a.format, nets);
       },
     )
     .command(

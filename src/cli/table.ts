@@ -1,12 +1,25 @@
-/** Docker-style columns: padded to the widest cell, three spaces apart. */
+import { tabwrite } from './format/tabwriter';
+
+/** Docker-style columns: its tabwriter's alignment, without the spaces an empty last cell leaves. */
 export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3)))
-      .join('')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return tabwrite([header, ...rows].map((r) => r.join('\t')).join('\n'))
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n');
+}
+
+/**
+ * Go's time.Time String() in UTC, as Docker's CreatedAt columns show it:
+ * "2024-01-02 15:04:05 +0000 UTC", with the fraction of a second (trailing zeros cut) when
+ * Docker keeps one. An empty or unreadable time is Go's zero time.
+ */
+export function goTime(iso: string, fraction: boolean): string {
+  const ms = Date.parse(iso);
+  if (!iso || Number.isNaN(ms)) return '0001-01-01 00:00:00 +0000 UTC';
+  const d = new Date(ms).toISOString();
+  const nanos = /\.(\d+)Z?$/.exec(iso)?.[1] ?? '';
+  const frac = fraction ? nanos.replace(/0+$/, '') : '';
+  return `${d.slice(0, 10)} ${d.slice(11, 19)}${frac ? `.${frac}` : ''} +0000 UTC`;
 }
 
 /** Docker's human durations (go-units HumanDuration): "3 seconds", "About a minute", "2 hours". */
@@ -31,8 +44,8 @@ export function timeAgo(iso: string, now = Date.now()): string {
   return `${humanDuration(now - Date.parse(iso))} ago`;
 }
 
-/** go-units' HumanSize, as Docker prints reclaimed space: decimal units, four significant digits. */
-export function humanSize(bytes: number): string {
+/** go-units' HumanSizeWithPrecision: decimal units; Docker prints reclaimed space with 4 significant digits, image sizes with 3. */
+export function humanSize(bytes: number, precision = 4): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let size = bytes;
   let i = 0;
@@ -40,5 +53,5 @@ export function humanSize(bytes: number): string {
     size /= 1000;
     i++;
   }
-  return `${Number(size.toPrecision(4))}${units[i]}`;
+  return `${Number(size.toPrecision(precision))}${units[i]}`;
 }

@@ -22,7 +22,7 @@ test('bad flag values of stop, kill, ps, stats, rm, run, exec and network ls cha
       [['kill', '-s', '0', 'steady'], 1, 'invalid signal: 0 (use a name like TERM, HUP or RTMIN+1, or a number from 1-31 or 34-64)'],
       [['kill', '-s', '32', 'steady'], 1, 'invalid signal: 32 (use a name like TERM, HUP or RTMIN+1, or a number from 1-31 or 34-64)'],
       [['kill', '-s', 'RTMIN+16', 'steady'], 1, 'invalid signal: RTMIN+16 (use a name like TERM, HUP or RTMIN+1, or a number from 1-31 or 34-64)'],
-      [['ps', '--format', 'yaml'], 125, `invalid argument "yaml" for "--format" flag: use table or json (see 'tsrun ps --help')`],
+      [['ps', '--format', '{{.Names'], 1, 'Template parsing error: template: :1: unclosed action'],
       [['stats', '--no-stream', '--format', 'yaml', 'steady'], 125, `invalid argument "yaml" for "--format" flag: use table or json (see 'tsrun stats --help')`],
       // A flag given twice is its last value, as in Docker's CLI (yargs made an array of them).
       [['kill', '-s', 'TERM', '-s', '99', 'steady'], 1, 'invalid signal: 99 (use a name like TERM, HUP or RTMIN+1, or a number from 1-31 or 34-64)'],
