@@ -52,6 +52,7 @@ test('images, rmi, import and image inspect/prune: the image verbs as Docker nam
     const [img] = JSON.parse(s.run(['image', 'inspect', 'alpine']).stdout);
     t.like(img, { RepoTags: ['alpine:latest', 'other:1'], Os: 'linux', RootFS: { Type: 'layers' } });
     t.regex(img.Id, /^sha256:[0-9a-f]{64}$/);
+    t.is(s.run(['image', 'inspect', '-f', '{{join .RepoTags ","}}', 'alpine']).stdout, 'alpine:latest,other:1\n');
     const missing = s.run(['image', 'inspect', 'nosuch']);
     t.is(missing.code, 1);
     t.is(missing.stderr, 'tsrun: No such image: nosuch\n');
