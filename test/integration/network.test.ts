@@ -185,11 +185,11 @@ test('bad input: one line, exit 1 (125 for run), and no network, link, address o
     const runCases: Array<[string[], string]> = [
       [['--net', 'pub_net', '--ip', '10.9.9.9'], "Invalid address 10.9.9.9: It does not belong to any of this network's subnets"],
       [['--net', 'pub_net', '--ip', '172.16.86.1'], "Address already in use: 172.16.86.1 is the network's gateway"],
-      [['--net', 'pub_net', '--ip', '172.16.86.300'], 'invalid --ip "172.16.86.300": not an IPv4 or IPv6 address'],
+      [['--net', 'pub_net', '--ip', '172.16.86.300'], 'invalid IPv4 address: 172.16.86.300'],
       [['--net', 'pub_net', '--ip6', '2001:db8::5'], '--ip6 needs a network with IPv6: pub_net was created without --ipv6'],
       [['--net', 'pub_net', '--mac-address', '02:42:zz:00:00:01'], 'invalid MAC address "02:42:zz:00:00:01": use six hex bytes like 02:42:ac:10:56:0a'],
       [['--net', 'nosuchnet'], "network nosuchnet not found (see 'tsrun network ls')"],
-      [['--net', 'none', '--ip', '10.0.0.2'], '--ip, --ip6 and --mac-address need a macvlan or ipvlan network (--net=none has no endpoint)'],
+      [['--net', 'none', '--ip', '10.0.0.2'], 'user specified IP address is supported on user defined networks only'],
     ];
     for (const [args, message] of runCases) {
       const r = s.run(['run', '--rm', ...args, 'alpine', 'true']);

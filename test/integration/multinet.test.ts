@@ -1,0 +1,111 @@
+/**
+ * Several networks per container: `network connect` plugs eth1 into a running container
+ * (it reaches the second LAN's router, its peers' /etc/hosts name it), `disconnect` takes
+ * it away again; a stopped container's connection is recorded for its next start; aliases;
+ * Docker 20.10's refusals; and a connect killed midway leaves the container connected or
+ * not, never an address reserved without a link.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { Lab, withLab, hostLinks } from '../helpers/lab';
+import { runInBackground } from '../helpers/background';
+import { isRoot, type StateRoot } from '../helpers/tsrun';
+
+test.beforeEach((t) => {
+  if (!isRoot) t.fail('needs root: run the suite with sudo');
+});
+
+const KILLED = 137;
+
+function ok(t: ExecutionContext, s: StateRoot, args: string[]): string {
+  const r = s.run(args);
+  t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function inspect(s: StateRoot, what: 'network' | 'container', name: string): Record<string, any> {
+  const r = s.run(what === 'network' ? ['network', 'inspect', name] : ['inspect', name]);
+  return JSON.parse(r.stdout)[0];
+}
+
+/** Runs `sh -c script` in the running container through nsenter (tsrun exec sees the same namespaces). */
+function inside(s: StateRoot, name: string, script: string): string {
+  const r = s.run(['exec', name, 'sh', '-c', script]);
+  return r.stdout + r.stderr;
+}
+
+/** A second lab (another veth LAN and router) for the second network; removed afterwards. */
+async function withSecondLab(gateways: string[], fn: (lab: Lab) => Promise<void>): Promise<void> {
+  const lab = new Lab(gateways);
+  try {
+    await fn(lab);
+  } finally {
+    lab.remove();
+  }
+}
+
+test('connect a running container to a second LAN: eth1, the router, peers\' hosts; disconnect frees it all', async (t) => {
+  await withLab(['10.71.0.1/24'], (s, lab1) =>
+    withSecondLab(['10.72.0.1/24'], async (lab2) => {
+      const links = hostLinks(lab1);
+      ok(t, s, ['network', 'create', '-d', 'macvlan', '--subnet=10.71.0.0/24', '-o', `parent=${lab1.parent}`, 'lan_b']);
+      ok(t, s, ['network', 'create', '-d', 'macvlan', '--subnet=10.72.0.0/24', '-o', `parent=${lab2.parent}`, 'lan_c']);
+      const peer = await runInBackground(s, ['--name', 'mpeer', '--net', 'lan_c']);
+      const web = await runInBackground(s, ['--name', 'mweb', '--net', 'lan_b']);
+      try {
+        t.is(ok(t, s, ['network', 'connect', '--ip', '10.72.0.50', '--alias', 'www', '--alias', 'front', 'lan_c', 'mweb']), '');
+        const out = inside(s, 'mweb', 'ip -o -4 addr show eth1; ip route; ping -c1 -W2 10.72.0.1 >/dev/null && echo router2-ok; ping -c1 -W2 mpeer >/dev/null && echo peer-ok');
+        t.regex(out, /^\d+: eth1 +inet 10\.72\.0\.50\/24 /m, out);
+        // lan_b sorts before lan_c: the default route stays with eth0, as libnetwork orders endpoints.
+        t.regex(out, /^default via 10\.71\.0\.1 dev eth0 $/m, out);
+        t.notRegex(out, /default via 10\.72/, out);
+        t.regex(out, /^router2-ok$/m);
+        t.regex(out, /^peer-ok$/m);
+        t.is(lab2.neighbours().get('10.72.0.50'), '02:42:0a:48:00:32', 'the second LAN saw the endpoint\'s own MAC');
+        t.regex(inside(s, 'mpeer', 'cat /etc/hosts'), /^10\.72\.0\.50\tmweb www front$/m, 'the peer names it, with its aliases');
+        const net = inspect(s, 'container', 'mweb').NetworkSettings;
+        t.deepEqual(Object.keys(net.Networks).sort(), ['lan_b', 'lan_c']);
+        t.like(net.Networks.lan_c, { IPAMConfig: { IPv4Address: '10.72.0.50' }, IPAddress: '10.72.0.50', IPPrefixLen: 24, Gateway: '10.72.0.1', MacAddress: '02:42:0a:48:00:32' });
+        t.deepEqual(net.Networks.lan_c.Aliases.slice(0, 2), ['www', 'front']);
+        t.is(net.Networks.lan_c.Aliases[2], inspect(s, 'container', 'mweb').Id.slice(0, 12), 'Docker adds the short id');
+        t.is(net.IPAddress, net.Networks.lan_b.IPAddress, 'the top-level fields are the gateway endpoint\'s');
+        // Refusals, each changing nothing.
+        const again = s.run(['network', 'connect', 'lan_c', 'mweb']);
+        t.is(again.code, 1);
+        t.is(again.stderr, 'tsrun: endpoint with name mweb already exists in network lan_c\n');
+        const taken = s.run(['network', 'connect', '--ip', '10.72.0.50', 'lan_c', 'mpeer']);
+        t.is(taken.code, 1);
+        t.is(s.run(['network', 'connect', '--ip', 'notanip', 'lan_b', 'mpeer']).stderr, 'tsrun: invalid IPv4 address: notanip\n');
+        t.is(s.run(['network', 'connect', '--ip6', 'x', 'lan_b', 'mpeer']).stderr, 'tsrun: invalid IPv6 address: x\n');
+        t.is(s.run(['network', 'connect', '--ip', '10.9.9.9', 'lan_b', 'mpeer']).stderr, "tsrun: Invalid address 10.9.9.9: It does not belong to any of this network's subnets\n");
+        const rmBusy = s.run(['network', 'rm', 'lan_c']);
+        t.is(rmBusy.code, 1);
+        t.regex(rmBusy.stderr, /has active endpoints/);
+        t.is(inside(s, 'mpeer', 'ip -o link show | grep -c eth'), '1\n', 'the refused connects plugged nothing');
+        // Disconnect: eth1 and its hosts entries go; its address is free again.
+        t.is(ok(t, s, ['network', 'disconnect', 'lan_c', 'mweb']), '');
+        t.is(inside(s, 'mweb', 'ip link show eth1 2>&1 >/dev/null; grep -c mpeer /etc/hosts'), 'ip: can\'t find device \'eth1\'\n0\n');
+        t.notRegex(inside(s, 'mpeer', 'cat /etc/hosts'), /mweb/);
+        const notOn = s.run(['network', 'disconnect', 'lan_c', 'mweb']);
+        t.is(notOn.code, 1);
+        t.regex(notOn.stderr, /^tsrun: container [0-9a-f]{64} is not connected to network lan_c\n$/);
+        // The address is free again; then losing the gateway endpoint moves the default route.
+        ok(t, s, ['network', 'connect', '--ip', '10.72.0.50', 'lan_c', 'mweb']);
+        ok(t, s, ['network', 'disconnect', 'lan_b', 'mweb']);
+        const after = inside(s, 'mweb', 'ip -o -4 addr show eth1; ip route');
+        t.regex(after, /^\d+: eth1 +inet 10\.72\.0\.50\/24 /m, after);
+        t.regex(after, /^default via 10\.72\.0\.1 dev eth1 $/m, after);
+        // Disconnecting the last network leaves only lo, as Docker allows.
+        ok(t, s, ['network', 'disconnect', 'lan_c', 'mweb']);
+        t.is(inside(s, 'mweb', "ip -o link show | cut -d: -f2 | tr -d ' '"), 'lo\n');
+        t.deepEqual(Object.keys(inspect(s, 'container', 'mweb').NetworkSettings.Networks), []);
+        t.deepEqual(Object.keys(inspect(s, 'network', 'lan_c').Containers).length, 1, 'only mpeer is left on lan_c');
+      } finally {
+        t.is(await web.stop(), 0);
+        t.is(await peer.stop(), 0);
+      }
+      t.deepEqual(inspect(s, 'network', 'lan_c').Containers, {}, 'every endpoint released when the containers ended');
+      ok(t, s, ['network', 'rm', 'lan_b', 'lan_c']);
+      t.deepEqual(hostLinks(lab1), links);
+    }),
+  );
+});
