@@ -14,7 +14,7 @@ test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
 });
 
-const KILLED = 137;
+const KILLED = 128; // the helper's code for a process ended by a signal
 
 function ok(t: ExecutionContext, s: StateRoot, args: string[]): string {
   const r = s.run(args);
@@ -109,3 +109,70 @@ test('connect a running container to a second LAN: eth1, the router, peers\' hos
     }),
   );
 });
+
+test('a stopped container\'s connection is recorded for its next start; --network-alias; --internal with a parent; Docker\'s refusals', async (t) => {
+  await withLab(['10.73.0.1/24'], async (s, lab) => {
+    ok(t, s, ['network', 'create', '-d', 'macvlan', '--subnet=10.73.0.0/24', '-o', `parent=${lab.parent}`, 'lan_d']);
+    // Docker 20.10 accepts --internal with a parent and uses it: the containers only lack a default route.
+    ok(t, s, ['network', 'create', '-d', 'macvlan', '--internal', '--subnet=10.74.0.0/24', '-o', `parent=${lab.parent}`, 'lan_i']);
+    t.is(inspect(s, 'network', 'lan_i').Options.parent, lab.parent);
+    t.is(ok(t, s, ['run', '--rm', '--net', 'lan_i', 'alpine', 'ip', 'route']), '10.74.0.0/24 dev eth0 scope link  src 10.74.0.2 \n');
+    const one = await runInBackground(s, ['--name', 'one', '--network-alias', 'db', '--network-alias', 'cache', '--net', 'lan_d']);
+    try {
+      t.regex(ok(t, s, ['run', '--rm', '--net', 'lan_d', 'alpine', 'cat', '/etc/hosts']), /^10\.73\.0\.2\tone db cache$/m);
+      const aliases = inspect(s, 'container', 'one').NetworkSettings.Networks.lan_d.Aliases;
+      t.deepEqual(aliases, ['db', 'cache', inspect(s, 'container', 'one').Id.slice(0, 12)]);
+    } finally {
+      t.is(await one.stop(), 0);
+    }
+    ok(t, s, ['run', '--name', 'done', '--net', 'lan_d', 'alpine', 'true']);
+    ok(t, s, ['network', 'connect', '--ip', '10.74.0.9', '--alias', 'later', 'lan_i', 'done']);
+    const nets = inspect(s, 'container', 'done').NetworkSettings.Networks;
+    t.deepEqual(Object.keys(nets).sort(), ['lan_d', 'lan_i']);
+    t.like(nets.lan_i, { IPAMConfig: { IPv4Address: '10.74.0.9' }, NetworkID: inspect(s, 'network', 'lan_i').Id, EndpointID: '', IPAddress: '' });
+    t.is(nets.lan_i.Aliases[0], 'later');
+    t.deepEqual(inspect(s, 'network', 'lan_i').Containers, {}, 'nothing reserved until it starts');
+    t.is(s.run(['network', 'connect', 'lan_i', 'done']).stderr, 'tsrun: endpoint with name done already exists in network lan_i\n');
+    ok(t, s, ['network', 'disconnect', 'lan_i', 'done']);
+    t.deepEqual(Object.keys(inspect(s, 'container', 'done').NetworkSettings.Networks), ['lan_d']);
+    ok(t, s, ['run', '--name', 'alone', '--net', 'none', 'alpine', 'true']);
+    const none = s.run(['network', 'connect', 'lan_d', 'alone']);
+    t.is(none.code, 1);
+    t.is(none.stderr, 'tsrun: container cannot be connected to multiple networks with one of the networks in private (none) mode\n');
+    const runCases: Array<[string[], string]> = [
+      [['--net', 'none', '--ip', '10.0.0.2'], 'user specified IP address is supported on user defined networks only'],
+      [['--net', 'host', '--ip6', '2001:db8::2'], 'user specified IP address is supported on user defined networks only'],
+      [['--net', 'lan_d', '--ip', 'notanip'], 'invalid IPv4 address: notanip'],
+      [['--net', 'lan_d', '--ip', '2001:db8::2'], 'invalid IPv4 address: 2001:db8::2'],
+      [['--net', 'lan_d', '--ip6', 'x'], 'invalid IPv6 address: x'],
+      [['--net', 'none', '--network-alias', 'a'], 'network-scoped alias is supported only for containers in user defined networks'],
+    ];
+    for (const [args, message] of runCases) {
+      const r = s.run(['run', '--rm', ...args, 'alpine', 'true']);
+      t.is(r.code, 125, args.join(' '));
+      t.is(r.stderr, `tsrun: ${message}\n`, args.join(' '));
+    }
+    t.deepEqual(inspect(s, 'network', 'lan_d').Containers, {});
+  });
+});
+
+for (const point of ['network-connect:after-reserve', 'network-connect:after-plug']) {
+  test(`network connect killed at ${point}: the next command leaves the container unconnected, nothing reserved`, async (t) => {
+    await withLab(['10.75.0.1/24'], async (s, lab) => {
+      ok(t, s, ['network', 'create', '-d', 'macvlan', '--subnet=10.75.0.0/24', '-o', `parent=${lab.parent}`, 'lan_e']);
+      ok(t, s, ['network', 'create', '-d', 'macvlan', '--subnet=10.76.0.0/24', '-o', `parent=${lab.parent}`, 'lan_f']);
+      const c = await runInBackground(s, ['--name', 'crashc', '--net', 'lan_e']);
+      try {
+        t.is(s.run(['network', 'connect', 'lan_f', 'crashc'], { env: { TSRUN_FAULT: point } }).code, KILLED);
+        t.deepEqual(Object.keys(inspect(s, 'container', 'crashc').NetworkSettings.Networks), ['lan_e']);
+        t.is(inside(s, 'crashc', "ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d ' '"), 'lo\neth0\n', 'no eth1 nor a half-made link');
+        t.deepEqual(inspect(s, 'network', 'lan_f').Containers, {}, 'its address was released');
+        ok(t, s, ['network', 'connect', 'lan_f', 'crashc']);
+        t.regex(inside(s, 'crashc', 'ip -o -4 addr show eth1'), /inet 10\.76\.0\.2\/24/, 'the same address is given again');
+      } finally {
+        t.is(await c.stop(), 0);
+      }
+      t.deepEqual(inspect(s, 'network', 'lan_f').Containers, {});
+    });
+  });
+}
