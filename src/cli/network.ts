@@ -24,7 +24,7 @@ export function networkCommands(y: Argv): Argv {
           .option('ip-range', { type: 'string', array: true, describe: 'Allocate container addresses from this sub-range (repeatable)' })
           .option('aux-address', { type: 'string', array: true, describe: 'NAME=IP an address never given to containers (repeatable)' })
           .option('ipv6', { type: 'boolean', default: false, describe: 'Enable IPv6 (needs an IPv6 --subnet)' })
-          .option('internal', { type: 'boolean', default: false, describe: 'No parent NIC: containers reach only each other' })
+          .option('internal', { type: 'boolean', default: false, describe: 'No default route in the containers (without -o parent: a dummy parent, so they reach only each other)' })
           .option('host-access', { type: 'boolean', default: false, describe: 'Add a host-side shim link so this host can reach the containers' })
           .option('opt', { alias: 'o', type: 'string', array: true, describe: 'parent=IFACE, macvlan_mode=, ipvlan_mode=, ipvlan_flag=' })
           .option('label', { type: 'string', array: true, describe: 'KEY=VALUE metadata (repeatable)' })
