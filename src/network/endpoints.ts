@@ -74,10 +74,11 @@ export function closeContainerNetns(ns: ContainerNetns): void {
   closeSync(ns.fd);
 }
 
-/** eth0, eth1, ...: the lowest not taken by another of the container's endpoints. */
+/** eth0, eth1, ...: libnetwork's next index of this run (the caller writes the record). */
 function nextIfname(rec: ContainerRecord): string {
-  const taken = new Set(Object.values(rec.networks ?? {}).flatMap((a) => (a.endpoint ? [a.endpoint.ifname] : [])));
-  for (let n = 0; ; n++) if (!taken.has(`eth${n}`)) return `eth${n}`;
+  const n = rec.nextEth ?? 0;
+  rec.nextEth = n + 1;
+  return `eth${n}`;
 }
 
 /**
@@ -190,6 +191,7 @@ export function disconnectEndpoint(rec: ContainerRecord, name: string, ns: Conta
  */
 export function releaseEndpoints(rec: ContainerRecord): void {
   const left: NetworkRecord[] = [];
+  delete rec.nextEth;
   for (const att of Object.values(rec.networks ?? {})) {
     if (!att.endpoint) continue;
     delete att.endpoint;

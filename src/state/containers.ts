@@ -117,6 +117,11 @@ export interface ContainerRecord {
    * order they were connected; absent with --net=none or host.
    */
   networks?: Record<string, NetworkAttachment>;
+  /**
+   * The N of the next ethN plugged while it runs: as libnetwork counts, never reused within
+   * one run (connect, disconnect, connect gives eth0, eth1, eth2); absent (0) at each start.
+   */
+  nextEth?: number;
   state: {
     status: ContainerStatus;
     /** The container's PID 1 as the host sees it; 0 when not running. */

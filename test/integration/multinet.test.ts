@@ -88,13 +88,20 @@ test('connect a running container to a second LAN: eth1, the router, peers\' hos
         const notOn = s.run(['network', 'disconnect', 'lan_c', 'mweb']);
         t.is(notOn.code, 1);
         t.regex(notOn.stderr, /^tsrun: container [0-9a-f]{64} is not connected to network lan_c\n$/);
-        // The address is free again; then losing the gateway endpoint moves the default route.
+        // The address is free again (on eth2: indexes are not reused); losing the gateway endpoint moves the default route.
         ok(t, s, ['network', 'connect', '--ip', '10.72.0.50', 'lan_c', 'mweb']);
         ok(t, s, ['network', 'disconnect', 'lan_b', 'mweb']);
-        const after = inside(s, 'mweb', 'ip -o -4 addr show eth1; ip route');
-        t.regex(after, /^\d+: eth1 +inet 10\.72\.0\.50\/24 /m, after);
-        t.regex(after, /^default via 10\.72\.0\.1 dev eth1 $/m, after);
+        const after = inside(s, 'mweb', 'ip -o -4 addr show eth2; ip route');
+        t.regex(after, /^\d+: eth2 +inet 10\.72\.0\.50\/24 /m, after);
+        t.regex(after, /^default via 10\.72\.0\.1 dev eth2 $/m, after);
+        // Connected again, lan_b gets eth3 (libnetwork never reuses an index within a run) and,
+        // sorting first, takes the default route back.
+        ok(t, s, ['network', 'connect', 'lan_b', 'mweb']);
+        const back = inside(s, 'mweb', 'ip -o -4 addr show eth3; ip route show default');
+        t.regex(back, /^\d+: eth3 +inet 10\.71\.0\.\d+\/24 /m, back);
+        t.regex(back, /^default via 10\.71\.0\.1 dev eth3 $/m, back);
         // Disconnecting the last network leaves only lo, as Docker allows.
+        ok(t, s, ['network', 'disconnect', 'lan_b', 'mweb']);
         ok(t, s, ['network', 'disconnect', 'lan_c', 'mweb']);
         t.is(inside(s, 'mweb', "ip -o link show | cut -d: -f2 | tr -d ' '"), 'lo\n');
         t.deepEqual(Object.keys(inspect(s, 'container', 'mweb').NetworkSettings.Networks), []);
