@@ -5,7 +5,9 @@
  * addresses, up. Which endpoint gives the default route, and the bookkeeping around these
  * steps, is network/endpoints.ts's.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { newId } from '../state/id';
+import { inNetworkNamespace } from '../sys/namespace';
 import type { Endpoint, NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
 import { formatIp, parseIp, requireIp, type Ip } from './ipam/address';
@@ -140,7 +142,10 @@ export function plugEndpoint(host: Handle, ctr: Handle, ctrNsFd: number, ctrNsNa
     linkSetName(ctr, link, ep.ifname);
     link = { ...link, name: ep.ifname };
     if (ep.ipv4) addrAdd(ctr, link, ep.ipv4);
-    if (ep.ipv6) addrAdd(ctr, link, ep.ipv6, { nodad: true });
+    if (ep.ipv6) {
+      allowIpv6(ctr, ctrNsFd, ep.ifname);
+      addrAdd(ctr, link, ep.ipv6, { nodad: true });
+    }
     linkSetUp(ctr, link);
     if (!driver.ownMac) ep.mac = linkByName(ctr, ep.ifname).mac;
     return link;
@@ -148,6 +153,19 @@ export function plugEndpoint(host: Handle, ctr: Handle, ctrNsFd: number, ctrNsNa
     linkDel(ctr, link);
     throw err;
   }
+}
+
+/**
+ * A container started on a network without IPv6 has IPv6 disabled (network/loopback.ts),
+ * which new links inherit: a later IPv6 endpoint turns it on for its own link only.
+ */
+function allowIpv6(ctr: Handle, ctrNsFd: number, ifname: string): void {
+  const path = `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`;
+  inNetworkNamespace(ctrNsFd, 'the container', () => {
+    if (readFileSync(path, 'utf8').trim() === '0') return;
+    ctr.note(`sysctl -w net.ipv6.conf.${ifname}.disable_ipv6=0`);
+    writeFileSync(path, '0');
+  });
 }
 
 /** The default routes through an endpoint: via its gateways, or `dev` for ipvlan l3/l3s. Never on an internal network. */

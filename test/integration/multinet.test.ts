@@ -129,9 +129,16 @@ test('a stopped container\'s connection is recorded for its next start; --networ
       t.regex(ok(t, s, ['run', '--rm', '--net', 'lan_d', 'alpine', 'cat', '/etc/hosts']), /^10\.73\.0\.2\tone db cache$/m);
       const aliases = inspect(s, 'container', 'one').NetworkSettings.Networks.lan_d.Aliases;
       t.deepEqual(aliases, ['db', 'cache', inspect(s, 'container', 'one').Id.slice(0, 12)]);
+      // Started without IPv6 (disabled in its namespace), it still takes an IPv6 endpoint later.
+      ok(t, s, ['network', 'create', '-d', 'macvlan', '--ipv6', '--subnet=10.78.0.0/24', '--subnet=2001:db8:78::/64', '-o', `parent=${lab.parent}`, 'lan_6']);
+      ok(t, s, ['network', 'connect', '--ip6', '2001:db8:78::9', 'lan_6', 'one']);
+      const v6 = inside(s, 'one', 'ip -o -6 addr show eth1 scope global; ip -o -6 addr show eth0 | wc -l');
+      t.regex(v6, /^\d+: eth1 +inet6 2001:db8:78::9\/64 scope global /m, v6);
+      t.regex(v6, /^0\n$/m, 'eth0 keeps IPv6 off');
     } finally {
       t.is(await one.stop(), 0);
     }
+    t.deepEqual(inspect(s, 'network', 'lan_6').Containers, {}, 'released when the container ended');
     ok(t, s, ['run', '--name', 'done', '--net', 'lan_d', 'alpine', 'true']);
     ok(t, s, ['network', 'connect', '--ip', '10.74.0.9', '--alias', 'later', 'lan_i', 'done']);
     const nets = inspect(s, 'container', 'done').NetworkSettings.Networks;
