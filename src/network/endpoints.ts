@@ -209,12 +209,15 @@ export function releaseEndpoints(rec: ContainerRecord): void {
 export function undoPending(rec: ContainerRecord): boolean {
   const pending = Object.entries(rec.networks ?? {}).filter(([, a]) => a.endpoint?.pending);
   if (pending.length === 0) return false;
-  if (!isAlive(rec.state.process)) {
-    // Its namespace, and the link in it, are gone.
+  let ns: ContainerNetns;
+  try {
+    ns = openContainerNetns(rec);
+  } catch (err) {
+    if (isAlive(rec.state.process)) throw err;
+    // It ended meanwhile: its namespace, and the link in it, are gone.
     for (const [name] of pending) forget(rec, name);
     return true;
   }
-  const ns = openContainerNetns(rec);
   try {
     for (const [name, att] of pending) {
       for (const ifname of [att.endpoint!.pending!.tmpLink, att.endpoint!.ifname]) {

@@ -6,6 +6,8 @@
  * not, never an address reserved without a link.
  */
 import test, { type ExecutionContext } from 'ava';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Lab, withLab, hostLinks } from '../helpers/lab';
 import { runInBackground } from '../helpers/background';
 import { isRoot, type StateRoot } from '../helpers/tsrun';
@@ -129,6 +131,13 @@ test('a stopped container\'s connection is recorded for its next start; --networ
       t.regex(ok(t, s, ['run', '--rm', '--net', 'lan_d', 'alpine', 'cat', '/etc/hosts']), /^10\.73\.0\.2\tone db cache$/m);
       const aliases = inspect(s, 'container', 'one').NetworkSettings.Networks.lan_d.Aliases;
       t.deepEqual(aliases, ['db', 'cache', inspect(s, 'container', 'one').Id.slice(0, 12)]);
+      // A record written before several networks per container kept one `endpoint`: read as the same network.
+      const recPath = join(s.dir, 'containers', inspect(s, 'container', 'one').Id, 'config.json');
+      const rec = JSON.parse(readFileSync(recPath, 'utf8'));
+      const { endpoint, networkId } = rec.networks.lan_d;
+      delete rec.networks;
+      writeFileSync(recPath, JSON.stringify({ ...rec, endpoint: { ...endpoint, networkId, networkName: 'lan_d' } }));
+      t.like(inspect(s, 'container', 'one').NetworkSettings.Networks.lan_d, { NetworkID: networkId, EndpointID: endpoint.endpointId, IPAddress: '10.73.0.2' });
       // Started without IPv6 (disabled in its namespace), it still takes an IPv6 endpoint later.
       ok(t, s, ['network', 'create', '-d', 'macvlan', '--ipv6', '--subnet=10.78.0.0/24', '--subnet=2001:db8:78::/64', '-o', `parent=${lab.parent}`, 'lan_6']);
       ok(t, s, ['network', 'connect', '--ip6', '2001:db8:78::9', 'lan_6', 'one']);
