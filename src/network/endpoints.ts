@@ -133,7 +133,7 @@ export function connectEndpoint(rec: ContainerRecord, att: NetworkAttachment, ns
   try {
     plugEndpoint(host, ns.ctr, ns.fd, ns.label, net, endpoint, tmpLink);
   } catch (err) {
-    forget(rec, net.name);
+    abandon(rec, net.name);
     throw err;
   } finally {
     host.close();
@@ -148,11 +148,17 @@ export function connectEndpoint(rec: ContainerRecord, att: NetworkAttachment, ns
     moveDefaultRoute(ns, rec, before, networksById());
   } catch (err) {
     linkDel(ns.ctr, linkByName(ns.ctr, endpoint.ifname));
-    forget(rec, net.name);
+    abandon(rec, net.name);
     throw err;
   }
   writeContainerRecord(rec);
   refreshHosts([net]);
+}
+
+/** Drops an endpoint that never became one (a failed or interrupted connect): its ethN index is free again. */
+function abandon(rec: ContainerRecord, name: string): NetworkRecord | undefined {
+  if (rec.networks?.[name]?.endpoint?.ifname === `eth${(rec.nextEth ?? 0) - 1}`) rec.nextEth = rec.nextEth! - 1;
+  return forget(rec, name);
 }
 
 /** Drops an endpoint from both records (its link gone or never made). */
@@ -215,7 +221,7 @@ export function undoPending(rec: ContainerRecord): boolean {
   } catch (err) {
     if (isAlive(rec.state.process)) throw err;
     // It ended meanwhile: its namespace, and the link in it, are gone.
-    for (const [name] of pending) forget(rec, name);
+    for (const [name] of pending) abandon(rec, name);
     return true;
   }
   try {
@@ -224,7 +230,7 @@ export function undoPending(rec: ContainerRecord): boolean {
         const link = linkFind(ns.ctr, ifname);
         if (link) linkDel(ns.ctr, link);
       }
-      const net = forget(rec, name);
+      const net = abandon(rec, name);
       if (net) refreshHosts([net]);
     }
   } finally {

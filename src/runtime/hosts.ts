@@ -1,6 +1,6 @@
 /**
  * /etc/hosts of containers on networks: each names itself and every other container on a
- * network it shares, by name and aliases, so `ping ipv1` works as in Docker's guides
+ * network it shares, by name, aliases and short id, so `ping ipv1` works as in Docker's guides
  * (tsrun has no embedded DNS server: the peers are written in). The files are rewritten in
  * place (same inode) whenever a container joins or leaves, so the bind mounts inside
  * running containers see the change.
@@ -27,7 +27,10 @@ export function networkHostsFile(nets: NetworkRecord[], self: Pick<ContainerReco
   for (const net of mine) {
     for (const ep of Object.values(net.endpoints)) {
       if (ep.containerId === self.id) continue;
-      const names = [ep.containerName, ...(ep.aliases ?? [])];
+      // What Docker's embedded DNS answers for a peer on a user-defined network: its name, its aliases and its short id.
+      const short = ep.containerId.slice(0, 12);
+      const aliases = ep.aliases ?? [];
+      const names = [ep.containerName, ...aliases, ...(aliases.includes(short) ? [] : [short])];
       for (const cidr of [ep.ipv4, ep.ipv6]) if (cidr) entries.push({ ip: addressOf(cidr), names });
     }
   }
