@@ -1,5 +1,5 @@
 /** How containers are shown: `ps` rows and Docker's `inspect` JSON. */
-import type { ContainerRecord, DeadContainer, Resources } from '../state/containers';
+import type { AttachedEndpoint, ContainerRecord, DeadContainer, NetworkAttachment, Resources } from '../state/containers';
 import { TsrunError } from '../sys/error';
 import { goTime, humanDuration, timeAgo } from './table';
 import { matches, matchLabels, type Filters } from './format/filters';
@@ -118,26 +118,50 @@ function swapOf(r: Resources): number {
   return r.memory > 0 ? 2 * r.memory : 0;
 }
 
+/** Docker's NetworkSettings.Networks[name] of one attachment (its endpoint fields empty while stopped). */
+function networkEntry(c: ContainerRecord, att: NetworkAttachment): Record<string, unknown> {
+  const ep = att.endpoint;
+  const { ip, ip6 } = att.ipamConfig;
+  // Docker adds the short container id to the aliases on a user-defined network.
+  const short = c.id.slice(0, 12);
+  return {
+    IPAMConfig: ip === undefined && ip6 === undefined ? null : { ...(ip !== undefined && { IPv4Address: ip }), ...(ip6 !== undefined && { IPv6Address: ip6 }) },
+    Links: null,
+    Aliases: att.aliases.includes(short) ? att.aliases : [...att.aliases, short],
+    NetworkID: att.networkId,
+    EndpointID: ep?.endpointId ?? '',
+    Gateway: ep?.gateway ?? '',
+    IPAddress: addressOf(ep?.ipv4 ?? ''),
+    IPPrefixLen: prefixOf(ep?.ipv4 ?? ''),
+    IPv6Gateway: ep?.ipv6Gateway ?? '',
+    GlobalIPv6Address: addressOf(ep?.ipv6 ?? ''),
+    GlobalIPv6PrefixLen: prefixOf(ep?.ipv6 ?? ''),
+    MacAddress: ep?.mac ?? '',
+    DriverOpts: null,
+  };
+}
+
+/**
+ * The endpoint Docker's top-level NetworkSettings fields come from: the one giving the
+ * default route (the first by network name with a gateway), else the first plugged.
+ */
+function primaryEndpoint(c: ContainerRecord): AttachedEndpoint | undefined {
+  const plugged = Object.values(c.networks ?? {})
+    .filter((a) => a.endpoint)
+    .sort((a, b) => (a.networkName < b.networkName ? -1 : a.networkName > b.networkName ? 1 : 0))
+    .map((a) => a.endpoint!);
+  return plugged.find((e) => e.gateway || e.ipv6Gateway) ?? plugged[0];
+}
+
 export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
-  const ep = c.endpoint;
+  const ep = primaryEndpoint(c);
   const res = c.config.resources as Resources | undefined;
   const networks: Record<string, unknown> = {};
-  if (ep) {
-    networks[ep.networkName] = {
-      NetworkID: ep.networkId,
-      EndpointID: ep.endpointId,
-      Gateway: ep.gateway,
-      IPAddress: addressOf(ep.ipv4),
-      IPPrefixLen: prefixOf(ep.ipv4),
-      IPv6Gateway: ep.ipv6Gateway,
-      GlobalIPv6Address: addressOf(ep.ipv6),
-      GlobalIPv6PrefixLen: prefixOf(ep.ipv6),
-      MacAddress: ep.mac,
-    };
-  } else if (c.config.network === 'none' || c.config.network === 'host') {
+  for (const [name, att] of Object.entries(c.networks ?? {})) networks[name] = networkEntry(c, att);
+  if (c.config.network === 'none' || c.config.network === 'host') {
     networks[c.config.network] = {
-      NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0,
-      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '',
+      IPAMConfig: null, Links: null, Aliases: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0,
+      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
     };
   }
   const running = c.state.status === 'running';
@@ -196,6 +220,9 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       Gateway: ep?.gateway ?? '',
       IPAddress: addressOf(ep?.ipv4 ?? ''),
       IPPrefixLen: prefixOf(ep?.ipv4 ?? ''),
+      IPv6Gateway: ep?.ipv6Gateway ?? '',
+      GlobalIPv6Address: addressOf(ep?.ipv6 ?? ''),
+      GlobalIPv6PrefixLen: prefixOf(ep?.ipv6 ?? ''),
       MacAddress: ep?.mac ?? '',
       Networks: networks,
     },

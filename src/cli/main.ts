@@ -59,7 +59,7 @@ function takeExplain(argv: string[]): { args: string[]; explain: boolean } {
 
 /** The index of run's or exec's image/container argument: options after it belong to the command. */
 function firstPositional(argv: string[]): number {
-  const takesValue = new Set(['--name', '-h', '--hostname', '-e', '--env', '-w', '--workdir', '--net', '--network', '--ip', '--ip6', '--mac-address', '--cap-add', '--cap-drop', '--security-opt',
+  const takesValue = new Set(['--name', '-h', '--hostname', '-e', '--env', '-w', '--workdir', '--net', '--network', '--ip', '--ip6', '--mac-address', '--network-alias', '--cap-add', '--cap-drop', '--security-opt',
     '-m', '--memory', '--memory-swap', '--pids-limit', '--cpus', '-c', '--cpu-shares', '--cgroups', '--cgroup-parent', '--device']);
   let i = argv[0] === '--explain' || argv[0] === '-v' ? 2 : 1;
   while (i < argv.length) {

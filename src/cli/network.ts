@@ -23,7 +23,7 @@ export function networkCommands(y: Argv): Argv {
           .option('ip-range', { type: 'string', array: true, describe: 'Allocate container addresses from this sub-range (repeatable)' })
           .option('aux-address', { type: 'string', array: true, describe: 'NAME=IP an address never given to containers (repeatable)' })
           .option('ipv6', { type: 'boolean', default: false, describe: 'Enable IPv6 (needs an IPv6 --subnet)' })
-          .option('internal', { type: 'boolean', default: false, describe: 'No parent NIC: containers reach only each other' })
+          .option('internal', { type: 'boolean', default: false, describe: 'No default route in the containers (without -o parent: a dummy parent, so they reach only each other)' })
           .option('host-access', { type: 'boolean', default: false, describe: 'Add a host-side shim link so this host can reach the containers' })
           .option('opt', { alias: 'o', type: 'string', array: true, describe: 'parent=IFACE, macvlan_mode=, ipvlan_mode=, ipvlan_flag=' })
           .option('label', { type: 'string', array: true, describe: 'KEY=VALUE metadata (repeatable)' })
@@ -106,6 +106,45 @@ export function networkCommands(y: Argv): Argv {
       },
     )
     .command(
+      'connect [network] [container]',
+      'Connect a container to a network',
+      (c: Argv) =>
+        c
+          .usage('tsrun network connect [options] NETWORK CONTAINER\n\nConnect a container to a network (a running one at once, another at its next start)')
+          .positional('network', { type: 'string' })
+          .positional('container', { type: 'string' })
+          .option('ip', { type: 'string', describe: 'IPv4 address on the network (e.g. 172.16.86.10)' })
+          .option('ip6', { type: 'string', describe: 'IPv6 address on the network' })
+          .option('alias', { type: 'string', array: true, describe: 'Another name of the container on the network (repeatable)' })
+          .parserConfiguration({ 'greedy-arrays': false }),
+      async (a) => {
+        if (a.network === undefined || a.container === undefined) {
+          throw new TsrunError("network connect needs a network and a container: tsrun network connect [options] NETWORK CONTAINER (see 'tsrun network connect --help')");
+        }
+        await root();
+        const { connectContainer } = await import('../runtime/connect');
+        connectContainer(a.network, a.container, { ip: a.ip, ip6: a.ip6, aliases: list(a.alias) });
+      },
+    )
+    .command(
+      'disconnect [network] [container]',
+      'Disconnect a container from a network',
+      (c: Argv) =>
+        c
+          .usage('tsrun network disconnect [options] NETWORK CONTAINER\n\nDisconnect a container from a network')
+          .positional('network', { type: 'string' })
+          .positional('container', { type: 'string' })
+          .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Also when the network no longer exists' }),
+      async (a) => {
+        if (a.network === undefined || a.container === undefined) {
+          throw new TsrunError("network disconnect needs a network and a container: tsrun network disconnect [options] NETWORK CONTAINER (see 'tsrun network disconnect --help')");
+        }
+        await root();
+        const { disconnectContainer } = await import('../runtime/connect');
+        disconnectContainer(a.network, a.container, a.force);
+      },
+    )
+    .command(
       'prune',
       'Remove every network no container is attached to',
       (c: Argv) => c.option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
@@ -117,7 +156,7 @@ export function networkCommands(y: Argv): Argv {
         if (removed.length > 0) console.log(`Deleted Networks:\n${removed.join('\n')}`);
       },
     )
-    .demandCommand(1, 'name a network command: create, ls, inspect, rm or prune');
+    .demandCommand(1, 'name a network command: create, connect, disconnect, ls, inspect, rm or prune');
 }
 
 async function confirm(question: string): Promise<boolean> {

@@ -19,6 +19,7 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('net', { alias: 'network', type: 'string', default: 'none', describe: 'Network: none, host, or a macvlan/ipvlan network' })
     .option('ip', { type: 'string', describe: 'IPv4 address on the network (e.g. 172.16.86.10)' })
     .option('ip6', { type: 'string', describe: 'IPv6 address on the network' })
+    .option('network-alias', { type: 'string', array: true, default: [], describe: 'Another name of the container on its network (repeatable)' })
     .option('mac-address', { type: 'string', describe: 'MAC address of a macvlan endpoint (default 02:42 + the IPv4 address)' })
     .option('cap-add', { type: 'string', array: true, default: [], describe: 'Add a capability (NET_ADMIN, CAP_NET_RAW ..., or ALL)' })
     .option('cap-drop', { type: 'string', array: true, default: [], describe: 'Drop a capability of the default set (or ALL)' })
@@ -64,6 +65,7 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     ip: a.ip,
     ip6: a.ip6,
     macAddress: a['mac-address'],
+    networkAliases: a['network-alias'].map(String),
     detach: a.detach,
     logDriver: a['log-driver'],
     logOpts: a['log-opt'].map(String),

@@ -1,14 +1,16 @@
 /**
- * A container's endpoint on a macvlan or ipvlan network: its addresses are reserved in the
- * network record (IPAM) under the lock, then the link is created straight inside the
- * container's network namespace under a temporary name and configured there, as Docker's
- * drivers do: eth0, the MAC, the addresses, up, the default routes.
+ * One endpoint on a macvlan or ipvlan network: its addresses are reserved in the network
+ * record (IPAM), then the link is created straight inside the container's network namespace
+ * under a temporary name and configured there, as Docker's drivers do: ethN, the MAC, the
+ * addresses, up. Which endpoint gives the default route, and the bookkeeping around these
+ * steps, is network/endpoints.ts's.
  */
-import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { newId } from '../state/id';
-import { findNetwork, writeNetwork, type Endpoint, type NetworkRecord } from '../state/networks';
+import { inNetworkNamespace } from '../sys/namespace';
+import type { Endpoint, NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
-import { formatIp, requireIp, type Ip } from './ipam/address';
+import { formatIp, parseIp, requireIp, type Ip } from './ipam/address';
 import { allocate } from './ipam/pools';
 import { Subnet } from './ipam/subnet';
 import { DRIVERS } from './drivers';
@@ -17,7 +19,7 @@ import type { Handle } from './netlink/handle';
 import { macToBytes } from './netlink/ip';
 import { addrAdd } from './netlink/addr';
 import { linkAdd, linkByName, linkDel, linkSetName, linkSetUp, type Link } from './netlink/link';
-import { routeAdd } from './netlink/route';
+import { routeAdd, routeDel } from './netlink/route';
 import { ensureParent } from './parent';
 
 export interface EndpointRequest {
@@ -26,24 +28,29 @@ export interface EndpointRequest {
   ip?: string;
   ip6?: string;
   mac?: string;
+  aliases?: string[];
+  /** eth0 for the first network, the next free ethN for the others. */
+  ifname: string;
+}
+
+/** Docker's checks of --ip and --ip6 (daemon verifyNetworkingConfig): the family must be right. */
+export function checkAddressSyntax(req: { ip?: string; ip6?: string }): void {
+  if (req.ip !== undefined && parseIp(req.ip)?.family !== 4) throw new TsrunError(`invalid IPv4 address: ${req.ip}`);
+  if (req.ip6 !== undefined && parseIp(req.ip6)?.family !== 6) throw new TsrunError(`invalid IPv6 address: ${req.ip6}`);
 }
 
 /** Checks --ip, --ip6 and --mac-address against a network before anything is created. */
-export function validateRequest(net: NetworkRecord, req: Omit<EndpointRequest, 'containerId' | 'containerName'>): void {
+export function validateRequest(net: NetworkRecord, req: { ip?: string; ip6?: string; mac?: string }): void {
+  checkAddressSyntax(req);
   if (req.mac !== undefined) {
     if (!DRIVERS[net.driver].ownMac) {
       throw new TsrunError(`--mac-address is not supported on ipvlan networks: ipvlan ports share the parent's MAC (${net.parent.name})`);
     }
     macToBytes(req.mac);
   }
-  if (req.ip !== undefined) {
-    const ip = requireIp(req.ip, '--ip');
-    if (ip.family !== 4) throw new TsrunError(`invalid --ip "${req.ip}": it must be an IPv4 address (use --ip6 for IPv6)`);
-    poolFor(net, ip, '--ip');
-  }
+  if (req.ip !== undefined) poolFor(net, requireIp(req.ip, '--ip'), '--ip');
   if (req.ip6 !== undefined) {
     const ip = requireIp(req.ip6, '--ip6');
-    if (ip.family !== 6) throw new TsrunError(`invalid --ip6 "${req.ip6}": it must be an IPv6 address`);
     if (!net.enableIPv6) throw new TsrunError(`--ip6 needs a network with IPv6: ${net.name} was created without --ipv6`);
     poolFor(net, ip, '--ip6');
   }
@@ -95,10 +102,11 @@ export function reserveEndpoint(net: NetworkRecord, req: EndpointRequest): Endpo
     containerId: req.containerId,
     containerName: req.containerName,
     endpointId: newId(),
-    ifname: 'eth0',
+    ifname: req.ifname,
     mac: DRIVERS[net.driver].ownMac ? (req.mac?.toLowerCase() ?? macFromIpv4(ipv4.split('/')[0]!)) : '',
     ipv4,
     ipv6,
+    aliases: req.aliases ?? [],
   };
   net.endpoints[req.containerId] = ep;
   return ep;
@@ -112,40 +120,33 @@ export function gatewayFor(net: NetworkRecord, cidr: string): string | undefined
 }
 
 /**
- * Creates and configures the endpoint's link. `host` is a handle on the host namespace,
- * `ctr` one on the container's, `ctrNsFd` an fd of the container's netns. If anything fails
- * the link is deleted again (the parent, which belongs to the network, stays).
+ * Creates the endpoint's link in the container's namespace as `tmpLink`, then names it
+ * ifname, gives it its addresses and brings it up (no default route: that is the gateway
+ * endpoint's, see addDefaultRoutes). `host` is a handle on the host namespace, `ctr` one on
+ * the container's, `ctrNsFd` an fd of the container's netns. If anything fails the link is
+ * deleted again (the parent, which belongs to the network, stays).
  */
-export function plugEndpoint(host: Handle, ctr: Handle, ctrNsFd: number, ctrNsName: string, net: NetworkRecord, ep: Endpoint): Link {
+export function plugEndpoint(host: Handle, ctr: Handle, ctrNsFd: number, ctrNsName: string, net: NetworkRecord, ep: Endpoint, tmpLink: string): Link {
   const driver = DRIVERS[net.driver];
   const { link: parent } = ensureParent(host, net);
-  const tmp = `tmp${randomBytes(4).toString('hex')}`;
   linkAdd(host, {
-    name: tmp,
+    name: tmpLink,
     parent,
     nsFd: ctrNsFd,
     nsName: ctrNsName,
     ...(driver.ownMac ? { mac: ep.mac } : {}),
     ...driver.link(net),
   });
-  let link = linkByName(ctr, tmp);
+  let link = linkByName(ctr, tmpLink);
   try {
     linkSetName(ctr, link, ep.ifname);
     link = { ...link, name: ep.ifname };
     if (ep.ipv4) addrAdd(ctr, link, ep.ipv4);
-    if (ep.ipv6) addrAdd(ctr, link, ep.ipv6, { nodad: true });
-    linkSetUp(ctr, link);
-    if (!net.internal) {
-      for (const [cidr, family] of [[ep.ipv4, AF_INET], [ep.ipv6, AF_INET6]] as const) {
-        if (!cidr) continue;
-        const gw = gatewayFor(net, cidr);
-        if (driver.routesViaGateway(net)) {
-          if (gw) routeAdd(ctr, { dst: 'default', gateway: gw, dev: link });
-        } else {
-          routeAdd(ctr, { dst: 'default', dev: link, family });
-        }
-      }
+    if (ep.ipv6) {
+      allowIpv6(ctr, ctrNsFd, ep.ifname);
+      addrAdd(ctr, link, ep.ipv6, { nodad: true });
     }
+    linkSetUp(ctr, link);
     if (!driver.ownMac) ep.mac = linkByName(ctr, ep.ifname).mac;
     return link;
   } catch (err) {
@@ -155,13 +156,40 @@ export function plugEndpoint(host: Handle, ctr: Handle, ctrNsFd: number, ctrNsNa
 }
 
 /**
- * Removes a container's endpoint from a network record (its addresses become free).
- * Returns the updated network, or undefined if it is gone. Call under the lock.
+ * A container started on a network without IPv6 has IPv6 disabled (network/loopback.ts),
+ * which new links inherit: a later IPv6 endpoint turns it on for its own link only.
  */
-export function releaseEndpointOf(networkId: string, containerId: string): NetworkRecord | undefined {
-  const net = findNetwork(networkId);
-  if (!net || !net.endpoints[containerId]) return net;
-  delete net.endpoints[containerId];
-  writeNetwork(net);
-  return net;
+function allowIpv6(ctr: Handle, ctrNsFd: number, ifname: string): void {
+  const path = `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`;
+  inNetworkNamespace(ctrNsFd, 'the container', () => {
+    if (readFileSync(path, 'utf8').trim() === '0') return;
+    ctr.note(`sysctl -w net.ipv6.conf.${ifname}.disable_ipv6=0`);
+    writeFileSync(path, '0');
+  });
+}
+
+/** The default routes through an endpoint: via its gateways, or `dev` for ipvlan l3/l3s. Never on an internal network. */
+export function addDefaultRoutes(ctr: Handle, net: NetworkRecord, ep: Endpoint, link: Link): void {
+  if (net.internal) return;
+  const driver = DRIVERS[net.driver];
+  for (const [cidr, family] of [[ep.ipv4, AF_INET], [ep.ipv6, AF_INET6]] as const) {
+    if (!cidr) continue;
+    if (driver.routesViaGateway(net)) {
+      const gw = gatewayFor(net, cidr);
+      if (gw) routeAdd(ctr, { dst: 'default', gateway: gw, dev: link });
+    } else {
+      routeAdd(ctr, { dst: 'default', dev: link, family });
+    }
+  }
+}
+
+/** Removes the default routes through `link` (an endpoint that stops being the gateway one). */
+export function removeDefaultRoutes(ctr: Handle, link: Link): void {
+  for (const family of [AF_INET, AF_INET6] as const) {
+    try {
+      routeDel(ctr, { dst: 'default', dev: link, family });
+    } catch (err) {
+      if ((err as TsrunError).errno !== 'ESRCH') throw err;
+    }
+  }
 }

@@ -101,7 +101,7 @@ export function createNetwork(o: CreateOptions): NetworkRecord {
         pools: buildPools(o, subnetsOf(others), hostSubnets(host)),
         options,
         labels,
-        parent: planParent(host, driver, id, options.parent, o.internal),
+        parent: planParent(host, driver, id, options.parent),
         endpoints: {},
       };
       checkParentSharing(net, others);

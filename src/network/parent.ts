@@ -13,11 +13,9 @@ import type { Handle } from './netlink/handle';
 import { linkAdd, linkByName, linkDel, linkFind, linkSetUp, validateLinkName, type Link } from './netlink/link';
 
 /** Decides, without changing anything, what the parent of a new network is. */
-export function planParent(h: Handle, driver: Driver, networkId: string, parent: string | undefined, internal: boolean): ParentLink {
-  if (internal || parent === undefined || parent === '') {
-    if (internal && parent) {
-      throw new TsrunError(`--internal networks get a dummy parent of their own: drop -o parent=${parent}`);
-    }
+export function planParent(h: Handle, driver: Driver, networkId: string, parent: string | undefined): ParentLink {
+  // --internal with a parent uses that parent, as Docker 20.10 does: only the default route is left out.
+  if (parent === undefined || parent === '') {
     return { name: driver.dummyName(networkId), created: { kind: 'dummy' } };
   }
   validateLinkName(parent);

@@ -1,18 +1,17 @@
 /**
  * The network side of a run. `none` and `host` need only the loopback set-up; a macvlan or
- * ipvlan network gets an endpoint: handles on the container's namespace are opened while
- * the parent's thread is inside it (before init is spawned), addresses are reserved and the
- * link plugged while init boots, and both are released when the container ends.
+ * ipvlan network gets an endpoint (network/endpoints.ts): handles on the container's
+ * namespace are opened while the parent's thread is inside it (before init is spawned), the
+ * endpoint is reserved and plugged while init boots, and released when the container ends.
  */
 import { closeSync, openSync } from 'node:fs';
-import { DRIVERS } from '../network/drivers';
-import { gatewayFor, plugEndpoint, releaseEndpointOf, reserveEndpoint, validateRequest } from '../network/endpoint';
+import { checkAddressSyntax } from '../network/endpoint';
+import { connectEndpoint, planAttachment, releaseEndpoints } from '../network/endpoints';
 import { setupLoopback } from '../network/loopback';
 import { Handle } from '../network/netlink/handle';
-import type { ContainerRecord } from '../state/containers';
-import { requireNetwork, writeNetwork, type NetworkRecord } from '../state/networks';
+import type { ContainerRecord, NetworkAttachment } from '../state/containers';
+import { requireNetwork, type NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
-import { refreshNetworkHosts } from './hosts';
 
 export interface NetworkRequest {
   /** none, host, or a network's name or id. */
@@ -20,32 +19,33 @@ export interface NetworkRequest {
   ip?: string;
   ip6?: string;
   mac?: string;
+  /** --network-alias: names on the network besides the container's name. */
+  aliases?: string[];
 }
 
 export class ContainerNetwork {
   private ctr: Handle | undefined;
   private ctrNsFd: number | undefined;
-  private reserved = false;
 
   private constructor(
     readonly mode: 'none' | 'host' | 'network',
-    private readonly request: NetworkRequest,
     /** The network as read before the lock (for checks); re-read under the lock to change it. */
     readonly network: NetworkRecord | undefined,
+    private readonly attachment: NetworkAttachment | undefined,
   ) {}
 
-  /** Checks the request against the network before anything is created. */
+  /** Checks the request against the network before anything is created, in Docker's order and words. */
   static plan(req: NetworkRequest): ContainerNetwork {
-    const userAddressing = req.ip !== undefined || req.ip6 !== undefined || req.mac !== undefined;
+    checkAddressSyntax(req);
     if (req.net === 'none' || req.net === 'host') {
-      if (userAddressing) {
-        throw new TsrunError(`--ip, --ip6 and --mac-address need a macvlan or ipvlan network (--net=${req.net} has no endpoint)`);
-      }
-      return new ContainerNetwork(req.net, req, undefined);
+      if (req.ip !== undefined || req.ip6 !== undefined) throw new TsrunError('user specified IP address is supported on user defined networks only');
+      if ((req.aliases ?? []).length > 0) throw new TsrunError('network-scoped alias is supported only for containers in user defined networks');
+      if (req.mac !== undefined) throw new TsrunError(`--mac-address needs a macvlan or ipvlan network (--net=${req.net} has no endpoint)`);
+      return new ContainerNetwork(req.net, undefined, undefined);
     }
     const net = requireNetwork(req.net);
-    validateRequest(net, req);
-    return new ContainerNetwork('network', req, net);
+    const attachment = planAttachment(net, { ip: req.ip, ip6: req.ip6, mac: req.mac, aliases: req.aliases ?? [] });
+    return new ContainerNetwork('network', net, attachment);
   }
 
   get ownNamespace(): boolean {
@@ -62,29 +62,9 @@ export class ContainerNetwork {
     this.ctr = Handle.current('ip');
   }
 
-  /**
-   * Reserves the container's addresses in the network record. Call under the lock, once
-   * the container record exists.
-   */
+  /** Records the network the container is on (not yet an endpoint). Call under the lock, once the record exists. */
   reserve(rec: ContainerRecord): void {
-    if (this.mode !== 'network') return;
-    // Removed since plan() found it: "not found" under the name the user gave, as Docker says.
-    const net = requireNetwork(this.network!.id, this.request.net);
-    const ep = reserveEndpoint(net, { containerId: rec.id, containerName: rec.name, ...this.requestAddresses() });
-    writeNetwork(net);
-    this.reserved = true;
-    rec.endpoint = {
-      ...ep,
-      networkId: net.id,
-      networkName: net.name,
-      gateway: gatewayFor(net, ep.ipv4) ?? '',
-      ipv6Gateway: gatewayFor(net, ep.ipv6) ?? '',
-    };
-  }
-
-  private requestAddresses(): { ip?: string; ip6?: string; mac?: string } {
-    const { ip, ip6, mac } = this.request;
-    return { ...(ip !== undefined && { ip }), ...(ip6 !== undefined && { ip6 }), ...(mac !== undefined && { mac }) };
+    if (this.attachment) rec.networks = { [this.attachment.networkName]: { ...this.attachment } };
   }
 
   /**
@@ -95,29 +75,13 @@ export class ContainerNetwork {
     if (this.mode === 'host') return;
     this.ctr!.labelByPid(pid);
     setupLoopback(this.ctr!, this.ctrNsFd!, this.network?.enableIPv6 ?? false);
-    if (this.mode !== 'network') return;
-    const net = requireNetwork(this.network!.id);
-    const ep = net.endpoints[rec.id]!;
-    const host = Handle.current('ip');
-    try {
-      plugEndpoint(host, this.ctr!, this.ctrNsFd!, String(pid), net, ep);
-    } finally {
-      host.close();
-    }
-    if (!DRIVERS[net.driver].ownMac) {
-      rec.endpoint!.mac = ep.mac;
-      writeNetwork(net);
-    }
-    refreshNetworkHosts(net);
+    if (!this.attachment) return;
+    connectEndpoint(rec, rec.networks![this.attachment.networkName]!, { ctr: this.ctr!, fd: this.ctrNsFd!, label: String(pid) });
   }
 
   /** Gives the addresses back and updates the other containers' hosts files. Call under the lock. */
   release(rec: ContainerRecord): void {
-    if (!this.reserved) return;
-    const net = releaseEndpointOf(this.network!.id, rec.id);
-    if (net) refreshNetworkHosts(net);
-    this.reserved = false;
-    delete rec.endpoint;
+    releaseEndpoints(rec);
   }
 
   close(): void {

@@ -16,6 +16,8 @@ export const NETWORK_FAULT_POINTS = [
   'network-rm:after-intent',
   'network-rm:after-shim',
   'network-rm:after-parent',
+  'network-connect:after-reserve',
+  'network-connect:after-plug',
 ] as const;
 type NetworkFaultPoint = (typeof NETWORK_FAULT_POINTS)[number];
 

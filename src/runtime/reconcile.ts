@@ -10,16 +10,14 @@
  * written by the first command that finds room.
  */
 import { lstatSync, readdirSync } from 'node:fs';
-import { releaseEndpointOf } from '../network/endpoint';
+import { releaseEndpoints, releaseOrphans, undoPending } from '../network/endpoints';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { containerDir, containerDirs, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
 import { withoutStaleTemps } from '../state/atomic';
 import { keepExit, sweepExits } from '../state/exits';
 import { reportOnce } from '../state/foreign';
-import { listNetworks } from '../state/networks';
 import { isNoSpace } from '../sys/error';
 import { isAlive } from '../sys/process';
-import { refreshNetworkHosts } from './hosts';
 
 /** 128 + SIGKILL, as Docker reports a killed container. */
 const KILLED = 137;
@@ -48,20 +46,13 @@ function settle(rec: ContainerRecord): ContainerRecord | undefined {
     error = 'its monitor died; tsrun killed the container';
   }
   ContainerCgroup.ofContainer(rec)?.remove();
-  if (rec.endpoint) {
-    const { networkId } = rec.endpoint;
-    tryWrite(`that container ${rec.name} left its network`, () => {
-      const net = releaseEndpointOf(networkId, rec.id);
-      if (net) refreshNetworkHosts(net);
-    });
-  }
+  const settled: ContainerRecord = { ...rec, state: { ...rec.state, status: 'exited', pid: 0, exitCode, error, finishedAt: new Date().toISOString() } };
+  tryWrite(`that container ${rec.name} left its networks`, () => releaseEndpoints(settled));
   if (rec.state.status === 'created' || rec.config.autoRemove) {
     if (rec.state.status !== 'created') keepExit(rec.id, exitCode);
     removeContainerRecord(rec.id);
     return undefined;
   }
-  const settled: ContainerRecord = { ...rec, state: { ...rec.state, status: 'exited', pid: 0, exitCode, error, finishedAt: new Date().toISOString() } };
-  delete settled.endpoint;
   tryWrite(`the end of container ${rec.name}`, () => writeContainerRecord(settled));
   return settled;
 }
@@ -79,15 +70,9 @@ export function reconcile(): ContainerRecord[] {
     if (now) records.push(now);
   }
   sweepExits();
-  const live = new Set(records.filter((c) => c.state.status !== 'exited').map((c) => c.id));
-  for (const net of listNetworks()) {
-    const stale = Object.keys(net.endpoints).filter((id) => !live.has(id));
-    if (stale.length === 0) continue;
-    tryWrite(`that the containers of network ${net.name} left it`, () => {
-      let updated = net;
-      for (const id of stale) updated = releaseEndpointOf(net.id, id) ?? updated;
-      refreshNetworkHosts(updated);
-    });
-  }
+  const live = records.filter((c) => c.state.status !== 'exited');
+  // A `network connect` killed midway: its endpoint is unplugged and released.
+  for (const rec of live) tryWrite(`that container ${rec.name} was not connected`, () => undoPending(rec));
+  releaseOrphans(live, tryWrite);
   return records;
 }

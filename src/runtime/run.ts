@@ -15,10 +15,11 @@ import { keepExit } from '../state/exits';
 import { newId, shortId } from '../state/id';
 import { reportOnce } from '../state/foreign';
 import { withLock } from '../state/lock';
-import { requireNetwork } from '../state/networks';
+import { listNetworks } from '../state/networks';
 import {
   containerDir,
   createContainerRecord,
+  findContainer,
   listContainers,
   removeContainerRecord,
   writeContainerRecord,
@@ -65,6 +66,8 @@ export interface RunOptions {
   ip?: string;
   ip6?: string;
   macAddress?: string;
+  /** --network-alias (repeatable): names on the network besides the container's name. */
+  networkAliases?: string[];
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
@@ -93,7 +96,7 @@ export function requireTerminalInput(interactive: boolean, tty: boolean): void {
 /** Everything checkable before anything is created; throws on bad input. */
 export function prepare(opts: RunOptions): { rec: ContainerRecord; network: ContainerNetwork } {
   requireRoot();
-  const network = ContainerNetwork.plan({ net: opts.net, ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress });
+  const network = ContainerNetwork.plan({ net: opts.net, ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress, aliases: opts.networkAliases ?? [] });
   if (opts.name !== undefined) validateContainerName(opts.name);
   if (opts.hostname !== undefined) validateHostname(opts.hostname);
   const workdir = validateWorkdir(opts.workdir ?? '/');
@@ -134,7 +137,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
 function writeEtcFiles(rec: ContainerRecord, network: ContainerNetwork): void {
   const host = network.mode === 'host';
   const extra = addedHosts(rec.config);
-  const hosts = network.network ? networkHostsFile(requireNetwork(network.network.id), rec) : host ? hostHostsFile(extra) : hostsFile([], extra);
+  const hosts = network.network ? networkHostsFile(listNetworks(), rec) : host ? hostHostsFile(extra) : hostsFile([], extra);
   writeFileSync(containerDir.file(rec.id, 'hosts'), hosts);
   writeFileSync(containerDir.file(rec.id, 'hostname'), `${rec.config.hostname}\n`);
   writeFileSync(containerDir.file(rec.id, 'resolv.conf'), resolvConf(host, rec.config));
@@ -356,6 +359,8 @@ async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: C
         cgroup?.remove();
         // Removed meanwhile (rm -f while this waited for room): nothing left to record.
         if (!lstatSync(containerDir.record(rec.id), { throwIfNoEntry: false })) return;
+        // Networks connected or disconnected while it ran (network connect) are in the record, not in `rec`.
+        rec.networks = findContainer(rec.id)?.networks ?? rec.networks;
         network.release(rec);
         if (rec.config.autoRemove) {
           keepExit(rec.id, code);

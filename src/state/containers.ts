@@ -60,6 +60,34 @@ export interface Resources {
   devices: DeviceMapping[];
 }
 
+/**
+ * A container's connection to one network: what the user asked for, kept while it is
+ * stopped so that the next start connects it the same way, and the endpoint while plugged.
+ */
+export interface NetworkAttachment {
+  networkId: string;
+  networkName: string;
+  /** --network-alias / --alias as given. */
+  aliases: string[];
+  /** --ip and --ip6 as given (Docker's IPAMConfig): the same addresses again at the next start. */
+  ipamConfig: { ip?: string; ip6?: string };
+  /** --mac-address as given. */
+  macAddress?: string;
+  /** The endpoint while the container runs on the network (its addresses reserved in the network's record). */
+  endpoint?: AttachedEndpoint;
+}
+
+export interface AttachedEndpoint extends Endpoint {
+  gateway: string;
+  ipv6Gateway: string;
+  /**
+   * Reserved, its link perhaps not (yet) plugged: a `network connect` that died before the
+   * end leaves it so, and the next command unplugs and releases it (runtime/reconcile.ts).
+   * `tmpLink` is the name the link has in the container until it is renamed to `ifname`.
+   */
+  pending?: { tmpLink: string };
+}
+
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
 export interface ContainerRecord {
@@ -90,8 +118,16 @@ export interface ContainerRecord {
     dnsSearch?: string[];
     dnsOptions?: string[];
   };
-  /** The endpoint on a macvlan/ipvlan network while the container runs. */
-  endpoint?: Endpoint & { networkId: string; networkName: string; gateway: string; ipv6Gateway: string };
+  /**
+   * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the
+   * order they were connected; absent with --net=none or host.
+   */
+  networks?: Record<string, NetworkAttachment>;
+  /**
+   * The N of the next ethN plugged while it runs: as libnetwork counts, never reused within
+   * one run (connect, disconnect, connect gives eth0, eth1, eth2); absent (0) at each start.
+   */
+  nextEth?: number;
   state: {
     status: ContainerStatus;
     /** The container's PID 1 as the host sees it; 0 when not running. */
@@ -158,6 +194,25 @@ function shapeProblem(rec: unknown, id: string): string | undefined {
   return undefined;
 }
 
+/** Records of before several networks per container kept their one endpoint in `endpoint`. */
+interface LegacyFields {
+  endpoint?: Endpoint & { networkId: string; networkName: string; gateway: string; ipv6Gateway: string };
+}
+
+/** A record as tsrun now writes it, whatever version wrote it. */
+function upgrade(rec: ContainerRecord & LegacyFields): ContainerRecord {
+  if (rec.networks !== undefined) return rec;
+  const { endpoint, ...rest } = rec;
+  if (endpoint) {
+    const { networkId, networkName, ...ep } = endpoint;
+    return { ...rest, networks: { [networkName]: { networkId, networkName, aliases: [], ipamConfig: {}, endpoint: ep } } };
+  }
+  const net = rec.config.network;
+  if (net === 'none' || net === 'host') return rest;
+  // Stopped before: only the network's name was kept (its id is found again by name).
+  return { ...rest, networks: { [net]: { networkId: '', networkName: net, aliases: [], ipamConfig: {} } } };
+}
+
 function readRecord(id: string): ContainerRecord | DeadContainer | undefined {
   const path = containerDir.record(id);
   if (!lstatSync(path, { throwIfNoEntry: false })) return undefined; // a run killed before its record: reconcile removes it
@@ -165,7 +220,7 @@ function readRecord(id: string): ContainerRecord | DeadContainer | undefined {
   try {
     const rec = readJson<ContainerRecord>(path);
     why = shapeProblem(rec, id);
-    if (why === undefined) return rec;
+    if (why === undefined) return upgrade(rec);
   } catch (err) {
     why = (err as Error).message;
   }

@@ -32,6 +32,8 @@ export interface Endpoint {
   /** CIDR, e.g. 172.16.86.10/24; "" when the network has no pool of that family. */
   ipv4: string;
   ipv6: string;
+  /** --network-alias / --alias: more names the other containers' /etc/hosts give it (absent in older records). */
+  aliases?: string[];
 }
 
 export interface ParentLink {

@@ -169,7 +169,7 @@ test('20 run -d at once on one network: 20 distinct addresses, 20 consistent rec
     for (const r of runs) t.is(r.code, 0, r.stderr);
     const ids = runs.map((r) => r.stdout.trim());
     const recs = ids.map((id) => record(s, id));
-    const ips = recs.map((r) => r.endpoint.ipv4);
+    const ips = recs.map((r) => r.networks.crowd.endpoint.ipv4);
     t.is(new Set(ips).size, 20);
     t.true(recs.every((r) => r.state.status === 'running'));
     const net = JSON.parse(s.run(['network', 'inspect', 'crowd']).stdout)[0];

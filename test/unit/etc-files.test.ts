@@ -29,8 +29,8 @@ test('--add-host lines follow the standard lines and come before the container\'
   t.deepEqual(config.extraHosts, ['a:10.1.2.3', 'six:2001:db8::7', 'a:10.9.9.9']);
   const self = { id: 'c1', name: 'web1', config: { hostname: 'box', ...config } };
   t.is(
-    networkHostsFile(network(), self as never),
-    `${STANDARD}10.1.2.3\ta\n2001:db8::7\tsix\n10.9.9.9\ta\n172.16.86.2\tbox web1\n172.16.86.3\tweb2\n`,
+    networkHostsFile([network()], self as never),
+    `${STANDARD}10.1.2.3\ta\n2001:db8::7\tsix\n10.9.9.9\ta\n172.16.86.2\tbox web1\n172.16.86.3\tweb2 c2\n`,
   );
   t.is(hostsFile([], addedHosts(config)), `${STANDARD}10.1.2.3\ta\n2001:db8::7\tsix\n10.9.9.9\ta\n`);
   // --net=host with --add-host: Docker 20.10 writes its standard file, not the host's.

@@ -164,6 +164,29 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'a container on a macvlan and an ipvlan network at once reaches both LANs; the default route follows libnetwork; disconnect takes one away',
+    cleanup: { router: 'ip addr flush dev $NIC; ip link del $NIC.40; true', host1: `${TSRUN_CLEAN}; ip link del $NIC.40 2>/dev/null; true` },
+    async run(c) {
+      await c.sh('router', 'ip link set $NIC up && ip addr add 10.140.0.1/24 dev $NIC && ip link add link $NIC name $NIC.40 type vlan id 40 && ip addr add 10.141.0.1/24 dev $NIC.40 && ip link set $NIC.40 up');
+      await c.sh('host1', 'ip link set $NIC up');
+      // macvlan and ipvlan cannot share a parent: the ipvlan LAN is VLAN 40 of the same NIC.
+      await c.tsrun('host1', 'network create -d macvlan --subnet=10.140.0.0/24 -o parent=$NIC mv_lan');
+      await c.tsrun('host1', 'network create -d ipvlan --subnet=10.141.0.0/24 -o parent=$NIC.40 ipv_lan');
+      await c.tsrun('host1', 'run -d --name both --net mv_lan --ip 10.140.0.20 alpine sleep 600');
+      await c.tsrun('host1', 'network connect --ip 10.141.0.20 ipv_lan both');
+      const nicMac = (await c.sh('host1', 'cat /sys/class/net/$NIC/address')).trim();
+      const out = await c.tsrun('host1', "exec both sh -c 'cat /sys/class/net/eth0/address /sys/class/net/eth1/address; ip -o -4 addr show eth1; ip route show default; ping -c 2 -W 3 10.140.0.1 >/dev/null && echo MACVLAN-LAN-OK; ping -c 2 -W 3 10.141.0.1 >/dev/null && echo IPVLAN-LAN-OK'");
+      c.match(out, new RegExp(`^${mac('10.140.0.20')}\n${nicMac}\n`), "eth0 has its own 02:42 MAC, eth1 the parent's (ipvlan)");
+      c.match(out, /eth1 +inet 10\.141\.0\.20\/24 /, 'eth1 has the --ip address');
+      // ipv_lan sorts before mv_lan: libnetwork makes it the gateway endpoint.
+      c.match(out, /^default via 10\.141\.0\.1 dev eth1 *$/m, 'the default route moved to the network whose name sorts first');
+      c.match(out, /MACVLAN-LAN-OK\nIPVLAN-LAN-OK\n$/, 'both LANs reached at once');
+      await c.tsrun('host1', 'network disconnect ipv_lan both');
+      const after = await c.tsrun('host1', "exec both sh -c 'ip route show default; ip link show eth1 >/dev/null 2>&1 || echo NO-ETH1; ping -c 2 -W 3 10.140.0.1 >/dev/null && echo MACVLAN-LAN-OK'");
+      c.match(after, /^default via 10\.140\.0\.1 dev eth0 *\nNO-ETH1\nMACVLAN-LAN-OK\n$/, 'eth1 gone, the default route back on eth0');
+    },
+  },
+  {
     name: 'IPv6 dual stack across hosts: --ip6, the v6 default route, ping6 to a peer and the router',
     cleanup: { router: 'ip addr flush dev $NIC', host1: TSRUN_CLEAN, host2: TSRUN_CLEAN },
     async run(c) {
