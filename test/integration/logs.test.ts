@@ -150,13 +150,25 @@ test('--log-opt max-size/max-file rotate as Docker: at most max-file files of ab
 
 test('logs -f follows across rotations, every line once and in order, and ends with the container', async (t) => {
   await withState(async (s) => {
+    // The output starts only once logs -f follows (it has printed "ready"), however slow the machine.
     const id = detached(t, s, [
       '--log-opt', 'max-size=2k', '--log-opt', 'max-file=5', 'alpine', 'sh', '-c',
-      'sleep 1; i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "line $i"; [ $((i % 10)) = 0 ] && sleep 0.05; done; true',
+      'echo ready; while [ ! -e /go ]; do sleep 0.05; done; i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "line $i"; [ $((i % 10)) = 0 ] && sleep 0.05; done; true',
     ]);
-    const follow = await s.runAsync(['logs', '-f', id]);
-    t.is(follow.code, 0, follow.stderr);
-    t.is(follow.stdout, numbered(1, 600));
+    const follow = spawn(BIN, ['logs', '-f', id], { env: s.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    follow.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number>((done) => follow.on('close', (code) => done(code ?? 128)));
+    await new Promise<void>((following) => {
+      follow.stdout.on('data', (d) => {
+        out += d;
+        if (out.startsWith('ready\n')) following();
+      });
+    });
+    t.is(s.run(['exec', id, 'touch', '/go']).code, 0);
+    t.is(await exited, 0, err);
+    t.is(out, `ready\n${numbered(1, 600)}`);
     t.true(readdirSync(join(s.dir, 'containers', id)).includes(`${id}-json.log.4`));
   });
 });
