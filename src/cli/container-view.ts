@@ -100,6 +100,19 @@ export function psFilter(f: Filters, imageIdOf: (ref: string) => string | undefi
   };
 }
 
+/** The address fields Docker shows both per network and at the top of NetworkSettings (from the gateway endpoint). */
+function addressFields(ep: AttachedEndpoint | undefined): Record<string, string | number> {
+  return {
+    Gateway: ep?.gateway ?? '',
+    IPAddress: addressOf(ep?.ipv4 ?? ''),
+    IPPrefixLen: prefixOf(ep?.ipv4 ?? ''),
+    IPv6Gateway: ep?.ipv6Gateway ?? '',
+    GlobalIPv6Address: addressOf(ep?.ipv6 ?? ''),
+    GlobalIPv6PrefixLen: prefixOf(ep?.ipv6 ?? ''),
+    MacAddress: ep?.mac ?? '',
+  };
+}
+
 function prefixOf(cidr: string): number {
   return cidr ? Number(cidr.split('/')[1]) : 0;
 }
@@ -130,13 +143,7 @@ function networkEntry(c: ContainerRecord, att: NetworkAttachment): Record<string
     Aliases: att.aliases.includes(short) ? att.aliases : [...att.aliases, short],
     NetworkID: att.networkId,
     EndpointID: ep?.endpointId ?? '',
-    Gateway: ep?.gateway ?? '',
-    IPAddress: addressOf(ep?.ipv4 ?? ''),
-    IPPrefixLen: prefixOf(ep?.ipv4 ?? ''),
-    IPv6Gateway: ep?.ipv6Gateway ?? '',
-    GlobalIPv6Address: addressOf(ep?.ipv6 ?? ''),
-    GlobalIPv6PrefixLen: prefixOf(ep?.ipv6 ?? ''),
-    MacAddress: ep?.mac ?? '',
+    ...addressFields(ep),
     DriverOpts: null,
   };
 }
@@ -217,13 +224,7 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       OpenStdin: c.config.interactive,
     },
     NetworkSettings: {
-      Gateway: ep?.gateway ?? '',
-      IPAddress: addressOf(ep?.ipv4 ?? ''),
-      IPPrefixLen: prefixOf(ep?.ipv4 ?? ''),
-      IPv6Gateway: ep?.ipv6Gateway ?? '',
-      GlobalIPv6Address: addressOf(ep?.ipv6 ?? ''),
-      GlobalIPv6PrefixLen: prefixOf(ep?.ipv6 ?? ''),
-      MacAddress: ep?.mac ?? '',
+      ...addressFields(ep),
       Networks: networks,
     },
   };
