@@ -34,6 +34,7 @@ export const RESOLVE = {
 } as const;
 
 const AT_FDCWD = -100;
+const EAGAIN = 11;
 
 /** openat2(2); returns the fd or throws a TsrunError naming `what`. */
 export function openat2(dirFd: number, path: string, flags: number, resolve: number, what: string, mode = 0): number {
@@ -41,7 +42,13 @@ export function openat2(dirFd: number, path: string, flags: number, resolve: num
   how.writeBigUInt64LE(BigInt(flags | O.CLOEXEC), 0);
   how.writeBigUInt64LE(BigInt(flags & O.CREAT ? mode : 0), 8);
   how.writeBigUInt64LE(BigInt(resolve), 16);
-  const r = libc.syscallOpenat2([SYS.openat2, dirFd, path, how, how.length]);
+  let r = libc.syscallOpenat2([SYS.openat2, dirFd, path, how, how.length]);
+  // With RESOLVE_IN_ROOT a `..` walked while any mount or rename happens on the host
+  // fails EAGAIN, and the kernel asks the caller to retry: parallel containers mount
+  // all the time, so a symlink like etc -> ../../etc hit it in CI.
+  for (let tries = 0; r.value === -1 && r.errnoCode === EAGAIN && tries < 1000; tries++) {
+    r = libc.syscallOpenat2([SYS.openat2, dirFd, path, how, how.length]);
+  }
   if (r.value === -1 && r.errnoCode === 38) {
     throw new TsrunError(`open ${what}: this kernel has no openat2 (Linux 5.6 or later is needed)`, 'ENOSYS');
   }

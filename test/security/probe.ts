@@ -4,7 +4,8 @@
  * the attack (an `etc` that is a symlink out of the root, say).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestFn } from 'ava';
@@ -13,16 +14,13 @@ import { ALPINE_TARBALL, isRoot, REPO, StateRoot } from '../helpers/tsrun';
 export class Probe {
   readonly dir = mkdtempSync(join(tmpdir(), 'tsrun-probe-'));
   /** The static probe binary, usable on the host too (the oracles). */
-  readonly binary = join(this.dir, 'probe');
-
-  constructor() {
-    execFileSync('gcc', ['-static', '-O2', '-Wall', '-o', this.binary, join(REPO, 'test', 'security', 'probe.c')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
+  readonly binary = compiledProbe(this.dir);
 
   /** Imports Alpine + /probe + /probe-suid as `ref`; `shape` may change the root first. */
   image(state: StateRoot, ref: string, shape: (rootfs: string) => void = () => undefined): void {
     const rootfs = mkdtempSync(join(this.dir, 'rootfs-'));
-    const tarball = `${rootfs}.tar.gz`;
+    // Uncompressed: gzip and gunzip of the root cost most of the set-up under emulation.
+    const tarball = `${rootfs}.tar`;
     try {
       execFileSync('tar', ['-xzf', ALPINE_TARBALL, '-C', rootfs]);
       copyFileSync(this.binary, join(rootfs, 'probe'));
@@ -30,7 +28,7 @@ export class Probe {
       copyFileSync(this.binary, join(rootfs, 'probe-suid'));
       chmodSync(join(rootfs, 'probe-suid'), 0o4755);
       shape(rootfs);
-      execFileSync('tar', ['-czf', tarball, '-C', rootfs, '.']);
+      execFileSync('tar', ['-cf', tarball, '-C', rootfs, '.']);
       const r = state.run(['image', 'import', tarball, ref]);
       if (r.code !== 0) throw new Error(`import ${ref}: ${r.stderr}`);
     } finally {
@@ -42,6 +40,29 @@ export class Probe {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * probe.c compiled once per source text into .cache/probe/ and shared by every test file and
+ * by the VM guests, which see the repository read-only: gcc -static under emulation took
+ * minutes per file. Where the cache cannot be written (a guest), it compiles into `dir`.
+ */
+function compiledProbe(dir: string): string {
+  const source = join(REPO, 'test', 'security', 'probe.c');
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const cached = join(REPO, '.cache', 'probe', `probe-${hash}`);
+  if (existsSync(cached)) return cached;
+  const built = join(dir, 'probe');
+  execFileSync('gcc', ['-static', '-O2', '-Wall', '-o', built, source], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    mkdirSync(join(REPO, '.cache', 'probe'), { recursive: true });
+    const temp = `${cached}.${process.pid}`;
+    copyFileSync(built, temp);
+    renameSync(temp, cached);
+  } catch {
+    // A read-only repository (the VM guests): this file keeps its own copy.
+  }
+  return built;
 }
 
 export interface ProbeSetup {
