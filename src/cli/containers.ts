@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { TsrunError } from '../sys/error';
 import { choiceFlag, integerFlag } from './flags';
 
 const FORMATS = ['table', 'json'] as const;
@@ -7,6 +8,11 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ===
 
 async function root(): Promise<void> {
   (await import('../runtime/options')).requireRoot();
+}
+
+/** Docker's start and restart exit 1 whatever failed: run's 125, 126 and 127 are run's own. */
+function asStartFailure(err: unknown): unknown {
+  return err instanceof TsrunError && typeof (err as { exitCode?: unknown }).exitCode === 'number' ? new TsrunError(err.message) : err;
 }
 
 /** Runs `fn` for each container named; reports each failure as one line and goes on, as Docker does. */
@@ -22,8 +28,11 @@ async function each(refs: string[], fn: (ref: string) => Promise<void> | void, e
   }
 }
 
-/** The container verbs; `grouped` for `tsrun container <verb>`, where ps is also ls and list, and prune exists. */
-export function containerCommands(y: Argv, grouped = false): Argv {
+/**
+ * The container verbs; `grouped` for `tsrun container <verb>`, where ps is also ls and list,
+ * and prune exists. `explain`: start and restart have their monitor print each kernel operation.
+ */
+export function containerCommands(y: Argv, grouped = false, explain = false): Argv {
   const verbs = y
     .command(
       grouped ? ['ls', 'ps', 'list'] : 'ps',
@@ -100,6 +109,54 @@ export function containerCommands(y: Argv, grouped = false): Argv {
         await root();
         const { showLogs } = await import('./logs');
         await showLogs(String(a.container), { follow: a.follow, tail: a.tail, since: a.since, until: a.until, timestamps: a.timestamps });
+      },
+    )
+    .command(
+      'start <containers..>',
+      'Start created or stopped containers',
+      (c: Argv) =>
+        c
+          .positional('containers', { type: 'string', array: true })
+          .option('attach', { alias: 'a', type: 'boolean', default: false, describe: "Stay with the container: its output here, its exit code tsrun's" })
+          .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: "Attach this terminal's input to a container made with -i (implies -a)" }),
+      async (a) => {
+        const refs = list(a.containers);
+        if ((a.attach || a.interactive) && refs.length > 1) throw new TsrunError('you cannot start and attach multiple containers at once');
+        await root();
+        const { AlreadyRunning, startForeground } = await import('../runtime/run');
+        if (a.attach || a.interactive) {
+          process.exitCode = await startForeground(refs[0]!, a.interactive).catch((err) => {
+            throw asStartFailure(err);
+          });
+          return;
+        }
+        const { startDetached } = await import('../runtime/detach');
+        await each(refs, async (ref) => {
+          try {
+            await startDetached(ref, explain);
+          } catch (err) {
+            // As Docker: starting a running container does nothing.
+            if (!(err instanceof AlreadyRunning)) throw asStartFailure(err);
+          }
+        });
+      },
+    )
+    .command(
+      'restart <containers..>',
+      'Restart containers: stop (SIGTERM, then SIGKILL after a grace period), then start',
+      (c: Argv) =>
+        c
+          .positional('containers', { type: 'string', array: true })
+          .option('time', { alias: 't', type: 'string', default: '10', describe: 'Seconds to wait for the stop before SIGKILL' }),
+      async (a) => {
+        const seconds = integerFlag('restart', '-t, --time', a.time, '-t 30');
+        await root();
+        const { restartContainer } = await import('../runtime/restart');
+        await each(list(a.containers), (ref) =>
+          restartContainer(ref, seconds, explain).catch((err) => {
+            throw asStartFailure(err);
+          }),
+        );
       },
     )
     .command(

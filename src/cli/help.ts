@@ -10,6 +10,7 @@ const MANAGEMENT: Array<[string, string]> = [
 ];
 
 const COMMANDS: Array<[string, string]> = [
+  ['create', 'Create a new container'],
   ['exec', 'Run a command in a running container'],
   ['images', 'List images'],
   ['import', 'Import a rootfs tarball as an image'],
@@ -18,9 +19,11 @@ const COMMANDS: Array<[string, string]> = [
   ['logs', "Show a detached container's output"],
   ['ps', 'List containers'],
   ['pull', 'Download the Alpine minirootfs and import it'],
+  ['restart', 'Restart containers'],
   ['rm', 'Remove containers'],
   ['rmi', 'Remove images'],
   ['run', 'Run a command in a new container'],
+  ['start', 'Start created or stopped containers'],
   ['stats', "Show containers' resource use"],
   ['stop', 'Stop containers'],
   ['wait', 'Wait for containers to end and print their exit codes'],

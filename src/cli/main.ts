@@ -13,16 +13,20 @@ import { labCommands } from './lab';
 import { imageCommands, imageShorthands } from './image';
 import { printHelp, wantsHelp } from './help';
 
+const { args, explain } = takeExplain(withoutContainerGroup(hideBin(process.argv)));
+
 const cli: Argv = imageShorthands(containerCommands(yargs()
   .scriptName('tsrun')
-  .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]'))
-  .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined))
+  .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]'), false, explain)
+  .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined)
+  .command('create [options] <image> [command..]', 'Create a new container (tsrun create --help)', {}, () => undefined))
   .command('container <command>', 'Manage containers', (y: Argv) =>
-    containerCommands(y, true)
+    containerCommands(y, true, explain)
       // Parsed apart, as at the top level (see the dispatch below): listed here for --help.
       .command('run [options] <image> [command..]', 'Run a command in a new container', {}, () => undefined)
+      .command('create [options] <image> [command..]', 'Create a new container', {}, () => undefined)
       .command('exec [options] <container> <command..>', 'Run a command in a running container', {}, () => undefined)
-      .demandCommand(1, 'name a container command: ls, run, exec, inspect, logs, stop, kill, rm, wait, stats, prune'),
+      .demandCommand(1, 'name a container command: ls, run, create, start, restart, exec, inspect, logs, stop, kill, rm, wait, stats, prune'),
   )
   .command('image <command>', 'Manage images', (y: Argv) => imageCommands(y))
   .command('exec [options] <container> <command..>', 'Run a command in a running container (tsrun exec --help)', {}, () => undefined)
@@ -51,16 +55,17 @@ const cli: Argv = imageShorthands(containerCommands(yargs()
 function takeExplain(argv: string[]): { args: string[]; explain: boolean } {
   const end = argv.indexOf('--');
   const head = end === -1 ? argv : argv.slice(0, end);
-  const commandEnd = ['run', 'exec'].includes(argv[0] === '--explain' || argv[0] === '-v' ? argv[1] ?? '' : argv[0] ?? '') ? firstPositional(argv) : head.length;
+  const commandEnd = ['run', 'create', 'exec'].includes(argv[0] === '--explain' || argv[0] === '-v' ? argv[1] ?? '' : argv[0] ?? '') ? firstPositional(argv) : head.length;
   const flagged = (a: string, i: number): boolean => (a === '--explain' || (a === '-v' && i === 0)) && i < commandEnd;
   const explain = head.some(flagged);
   return { args: [...head.filter((a, i) => !flagged(a, i)), ...(end === -1 ? [] : argv.slice(end))], explain };
 }
 
-/** The index of run's or exec's image/container argument: options after it belong to the command. */
+/** The index of run's, create's or exec's image/container argument: options after it belong to the command. */
 function firstPositional(argv: string[]): number {
   const takesValue = new Set(['--name', '-h', '--hostname', '-e', '--env', '-w', '--workdir', '--net', '--network', '--ip', '--ip6', '--mac-address', '--network-alias', '--cap-add', '--cap-drop', '--security-opt',
-    '-m', '--memory', '--memory-swap', '--pids-limit', '--cpus', '-c', '--cpu-shares', '--cgroups', '--cgroup-parent', '--device']);
+    '-m', '--memory', '--memory-swap', '--pids-limit', '--cpus', '-c', '--cpu-shares', '--cgroups', '--cgroup-parent', '--device',
+    '--log-driver', '--log-opt', '--add-host', '--dns', '--dns-search', '--dns-option', '--dns-opt']);
   let i = argv[0] === '--explain' || argv[0] === '-v' ? 2 : 1;
   while (i < argv.length) {
     const a = argv[i]!;
@@ -70,13 +75,12 @@ function firstPositional(argv: string[]): number {
   return argv.length;
 }
 
-/** `tsrun container run|exec ...` is `tsrun run|exec ...`: the same parse of their own. */
+/** `tsrun container run|create|exec ...` is `tsrun run|create|exec ...`: the same parse of their own. */
 function withoutContainerGroup(argv: string[]): string[] {
   const i = argv[0] === '--explain' || argv[0] === '-v' ? 1 : 0;
-  return argv[i] === 'container' && (argv[i + 1] === 'run' || argv[i + 1] === 'exec') ? [...argv.slice(0, i), ...argv.slice(i + 1)] : argv;
+  return argv[i] === 'container' && ['run', 'create', 'exec'].includes(argv[i + 1] ?? '') ? [...argv.slice(0, i), ...argv.slice(i + 1)] : argv;
 }
 
-const { args, explain } = takeExplain(withoutContainerGroup(hideBin(process.argv)));
 if (explain) {
   // Loaded only when asked for: it brings the netlink layer (and ffi-rs) with it.
   const { explainTo } = require('../network/netlink/handle') as typeof import('../network/netlink/handle');
@@ -88,9 +92,10 @@ if (explain) {
     // parse of its own with halt-at-non-option.
     if (wantsHelp(args)) printHelp();
     else if (args[0] === 'run') await (await import('./run')).runCommand(args.slice(1), explain);
+    else if (args[0] === 'create') await (await import('./run')).createCommand(args.slice(1));
     else if (args[0] === 'exec') await (await import('./exec')).execCommand(args.slice(1));
     else await cli.parse(args);
   } catch (err) {
-    fail(err, args[0] === 'run' || args[0] === 'exec' ? 125 : 1);
+    fail(err, ['run', 'create', 'exec'].includes(args[0] ?? '') ? 125 : 1);
   }
 })();

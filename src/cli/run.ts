@@ -1,13 +1,21 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
+import type { RunOptions } from '../runtime/run';
 import { TsrunError } from '../sys/error';
 import { dockerFlagValues } from './flags';
 
-export async function runCommand(args: string[], explain: boolean): Promise<void> {
+const USAGE = {
+  run: 'Usage: tsrun run [options] IMAGE [COMMAND [ARG...]]\n\nRun a command in a new container',
+  create: 'Usage: tsrun create [options] IMAGE [COMMAND [ARG...]]\n\nCreate a new container (tsrun start runs it)',
+};
+
+/** run's and create's options (create has all but -d), parsed up to the image name. */
+async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<RunOptions> {
   const y = yargs();
-  const a = await y
-    .scriptName('tsrun run')
-    .usage('Usage: tsrun run [options] IMAGE [COMMAND [ARG...]]\n\nRun a command in a new container')
-    .parserConfiguration({ 'halt-at-non-option': true, 'greedy-arrays': false })
+  const withDetach = (c: Argv): Argv => (verb === 'run' ? c.option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background and print the container id' }) : c);
+  const a = await withDetach(y
+    .scriptName(`tsrun ${verb}`)
+    .usage(USAGE[verb])
+    .parserConfiguration({ 'halt-at-non-option': true, 'greedy-arrays': false }))
     .option('rm', { type: 'boolean', default: false, describe: 'Remove the container when it exits' })
     .option('name', { type: 'string', describe: 'Container name' })
     .option('hostname', { alias: 'h', type: 'string', describe: 'Hostname (default: the short container id)' })
@@ -15,7 +23,6 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
     .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep stdin attached' })
     .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Give the container a terminal' })
-    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background and print the container id' })
     .option('net', { alias: 'network', type: 'string', default: 'none', describe: 'Network: none, host, or a macvlan/ipvlan network' })
     .option('ip', { type: 'string', describe: 'IPv4 address on the network (e.g. 172.16.86.10)' })
     .option('ip6', { type: 'string', describe: 'IPv6 address on the network' })
@@ -39,19 +46,19 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     .option('dns-search', { type: 'string', array: true, default: [], describe: 'Search domain of /etc/resolv.conf (replaces the host\'s; . for none)' })
     .option('dns-option', { alias: 'dns-opt', type: 'string', array: true, default: [], describe: 'Option of /etc/resolv.conf, e.g. ndots:2 (replaces the host\'s)' })
     // Flags end where the image (container) name starts: the rest is the command's own.
-    .middleware((argv): void => dockerFlagValues('run', args.slice(0, args.length - argv._.length), argv, y))
+    .middleware((argv): void => dockerFlagValues(verb, args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
     .help('help')
     .version(false)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new TsrunError(`${msg} (see 'tsrun run --help')`);
+      throw new TsrunError(`${msg} (see 'tsrun ${verb} --help')`);
     })
     .parse(args);
   const [image, ...command] = a._.map(String);
-  if (image === undefined) throw new TsrunError("run needs an image: tsrun run [options] IMAGE [COMMAND...] (see 'tsrun run --help')");
-  const options = {
+  if (image === undefined) throw new TsrunError(`${verb} needs an image: tsrun ${verb} [options] IMAGE [COMMAND...] (see 'tsrun ${verb} --help')`);
+  return {
     image,
     command,
     name: a.name,
@@ -66,7 +73,7 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
     ip6: a.ip6,
     macAddress: a['mac-address'],
     networkAliases: a['network-alias'].map(String),
-    detach: a.detach,
+    detach: a.detach === true,
     logDriver: a['log-driver'],
     logOpts: a['log-opt'].map(String),
     capAdd: a['cap-add'].map(String),
@@ -89,11 +96,21 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
       devices: a.device.map(String),
     },
   };
-  if (a.detach) {
+}
+
+export async function runCommand(args: string[], explain: boolean): Promise<void> {
+  const options = await parseRunArgs('run', args);
+  if (options.detach) {
     const { runDetached } = await import('../runtime/detach');
     console.log(await runDetached(options, explain));
   } else {
     const { runForeground } = await import('../runtime/run');
     process.exitCode = await runForeground(options);
   }
+}
+
+export async function createCommand(args: string[]): Promise<void> {
+  const options = await parseRunArgs('create', args);
+  const { createContainer } = await import('../runtime/create');
+  console.log(createContainer(options).id);
 }

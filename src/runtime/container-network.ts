@@ -31,8 +31,19 @@ export class ContainerNetwork {
     readonly mode: 'none' | 'host' | 'network',
     /** The network as read before the lock (for checks); re-read under the lock to change it. */
     readonly network: NetworkRecord | undefined,
+    /** A run's one network, recorded by reserve(); none for a start, whose record keeps its networks. */
     private readonly attachment: NetworkAttachment | undefined,
   ) {}
+
+  /**
+   * A start of a created or stopped container: the networks its record keeps (those it was
+   * run with and those connected since), each checked to still exist.
+   */
+  static ofRecord(rec: ContainerRecord): ContainerNetwork {
+    const mode = rec.config.network === 'none' || rec.config.network === 'host' ? rec.config.network : 'network';
+    const nets = Object.values(rec.networks ?? {}).map((a) => requireNetwork(a.networkId || a.networkName, a.networkName));
+    return new ContainerNetwork(mode, nets[0], undefined);
+  }
 
   /** Checks the request against the network before anything is created, in Docker's order and words. */
   static plan(req: NetworkRequest): ContainerNetwork {
@@ -68,15 +79,15 @@ export class ContainerNetwork {
   }
 
   /**
-   * Sets up the namespace of init `pid`: lo (and IPv6 off unless the network has it), then
-   * the endpoint. Call under the lock, after reserve().
+   * Sets up the namespace of init `pid`: lo (and IPv6 off unless the first network has it),
+   * then an endpoint on each network of the record, eth0 first, in the order they were
+   * connected. Call under the lock, after reserve().
    */
   connect(rec: ContainerRecord, pid: number): void {
     if (this.mode === 'host') return;
     this.ctr!.labelByPid(pid);
     setupLoopback(this.ctr!, this.ctrNsFd!, this.network?.enableIPv6 ?? false);
-    if (!this.attachment) return;
-    connectEndpoint(rec, rec.networks![this.attachment.networkName]!, { ctr: this.ctr!, fd: this.ctrNsFd!, label: String(pid) });
+    for (const att of Object.values(rec.networks ?? {})) connectEndpoint(rec, att, { ctr: this.ctr!, fd: this.ctrNsFd!, label: String(pid) });
   }
 
   /** Gives the addresses back and updates the other containers' hosts files. Call under the lock. */

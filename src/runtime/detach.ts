@@ -1,18 +1,30 @@
 /**
- * `run -d`: the launcher. It starts a monitor (setsid, no terminal, cwd /), hands it the
- * run options and waits only until the monitor reports that the command runs (or why it
- * could not); then it prints the container id and leaves the container to the monitor.
+ * `run -d` and `start`: the launcher. It starts a monitor (setsid, no terminal, cwd /), hands
+ * it the request and waits only until the monitor reports that the command runs (or why it
+ * could not); then it leaves the container to the monitor.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { stateRoot } from '../state/root';
-import { prepare, StartError, type MonitorReport, type RunOptions } from './run';
+import { prepare, startable, StartError, type MonitorReport, type MonitorRequest, type RunOptions } from './run';
 
+/** `run -d`: returns the new container's id. */
 export async function runDetached(opts: RunOptions, explain: boolean): Promise<string> {
   // Bad input fails here, in the user's terminal, before a monitor exists.
   prepare(opts);
+  return (await launch({ type: 'run', options: opts }, explain)).id;
+}
+
+/** `start`: starts a created or stopped container and returns once its command runs. */
+export async function startDetached(ref: string, explain: boolean): Promise<void> {
+  // A running container, or a network gone, is said here, before a monitor exists.
+  const { rec } = startable(ref);
+  await launch({ type: 'start', id: rec.id }, explain);
+}
+
+async function launch(request: MonitorRequest, explain: boolean): Promise<{ id: string; name: string }> {
   const errLog = openSync(join(stateRoot(), 'monitor.log'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const monitor = spawn(process.execPath, [join(__dirname, 'monitor.js')], {
     detached: true,
@@ -22,7 +34,7 @@ export async function runDetached(opts: RunOptions, explain: boolean): Promise<s
   });
   closeSync(errLog);
   const channel = monitor.stdio[3] as Socket;
-  channel.write(`${JSON.stringify({ ...opts, explain })}\n`);
+  channel.write(`${JSON.stringify({ ...request, explain })}\n`);
   let text = '';
   channel.setEncoding('utf8');
   const report = await new Promise<MonitorReport | null>((resolve) => {
@@ -44,5 +56,5 @@ export async function runDetached(opts: RunOptions, explain: boolean): Promise<s
   monitor.unref();
   if (report === null) throw new StartError('the container monitor exited before the container started (see TSRUN_ROOT/monitor.log)', 125);
   if (report.type !== 'started') throw new StartError(report.type === 'error' ? report.message : 'unexpected report from the monitor', report.type === 'error' ? report.exitCode : 125);
-  return report.id;
+  return report;
 }

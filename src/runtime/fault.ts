@@ -5,7 +5,14 @@
  */
 export type FaultPoint = ContainerFaultPoint | NetworkFaultPoint | LabFaultPoint;
 
-type ContainerFaultPoint = 'run:after-record' | 'run:after-plug' | 'run:after-start' | 'rm:after-kill' | 'exec:before-spawn';
+type ContainerFaultPoint =
+  | 'run:after-record'
+  | 'run:after-plug'
+  | 'run:after-start'
+  | 'start:after-claim'
+  | 'restart:after-stop'
+  | 'rm:after-kill'
+  | 'exec:before-spawn';
 
 export const NETWORK_FAULT_POINTS = [
   'network-create:after-intent',

@@ -1,6 +1,6 @@
 /** stop, kill, rm and wait: acting on a container's PID 1, then waiting for its monitor to record the end. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { containerDir, findContainer, findDeadContainer, listDeadContainers, removeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { containerDir, findContainer, findDeadContainer, isStarting, listDeadContainers, removeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
 import { diskUsage } from '../state/disk-usage';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { keptExit } from '../state/exits';
@@ -122,8 +122,8 @@ export async function waitContainer(ref: string): Promise<number> {
 /** `container prune`: removes every container that is not running (Dead ones too); the ids and the bytes freed. */
 export function pruneContainers(): { removed: string[]; bytes: number } {
   return withLock(() => {
-    // A created one whose run is under way (its monitor lives) is starting, not stopped.
-    const stopped = [...reconcile().filter((c) => c.state.status === 'exited' || (c.state.status === 'created' && !isAlive(c.state.monitor))), ...listDeadContainers()];
+    // One whose run or start is under way is starting, not stopped.
+    const stopped = [...reconcile().filter((c) => c.state.status !== 'running' && !isStarting(c)), ...listDeadContainers()];
     let bytes = 0;
     for (const c of stopped) {
       bytes += diskUsage(containerDir.root(c.id));

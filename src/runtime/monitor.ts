@@ -1,14 +1,14 @@
 /**
- * The monitor of a detached container (`run -d`), started by the launcher with setsid and
- * no terminal. It receives the run options on fd 3, runs the container as the foreground
- * `tsrun run` would (it is init's parent, so it gets the exit code), keeps the container's
+ * The monitor of a detached container (`run -d`, `start`), started by the launcher with
+ * setsid and no terminal. It receives the request on fd 3, runs the container as the
+ * foreground `tsrun run` would (it is init's parent, so it gets the exit code), keeps the container's
  * output in its log, reports "started" (or the error) on fd 3 and then waits: it records
  * the exit, releases addresses and links, and honours --rm.
  */
 import { Socket } from 'node:net';
 import { explainTo } from '../network/netlink/handle';
 import { TsrunError } from '../sys/error';
-import { runMonitored, StartError, type MonitorReport, type RunOptions } from './run';
+import { runMonitored, startMonitored, StartError, type MonitorReport, type MonitorRequest } from './run';
 
 const channel = new Socket({ fd: 3, readable: true, writable: true });
 let reported = false;
@@ -23,7 +23,7 @@ function report(msg: MonitorReport): void {
 }
 
 /** The first line on the channel. (Not `for await`: leaving that loop would destroy the channel.) */
-function readOptions(): Promise<RunOptions> {
+function readRequest(): Promise<MonitorRequest & { explain: boolean }> {
   return new Promise((resolve, reject) => {
     let text = '';
     channel.setEncoding('utf8');
@@ -32,10 +32,10 @@ function readOptions(): Promise<RunOptions> {
       const nl = text.indexOf('\n');
       if (nl < 0) return;
       channel.off('data', onData);
-      resolve(JSON.parse(text.slice(0, nl)) as RunOptions);
+      resolve(JSON.parse(text.slice(0, nl)) as MonitorRequest & { explain: boolean });
     };
     channel.on('data', onData);
-    channel.once('end', () => reject(new Error('the launcher closed the channel before sending the run options')));
+    channel.once('end', () => reject(new Error('the launcher closed the channel before sending its request')));
   });
 }
 
@@ -48,9 +48,10 @@ process.on('SIGINT', () => undefined);
 
 (async () => {
   try {
-    const options = await readOptions();
-    if (options.explain) explainTo((line) => report({ type: 'explain', line }));
-    await runMonitored(options, report);
+    const request = await readRequest();
+    if (request.explain) explainTo((line) => report({ type: 'explain', line }));
+    if (request.type === 'run') await runMonitored(request.options, report);
+    else await startMonitored(request.id, report);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const exitCode = err instanceof StartError ? err.exitCode : 125;

@@ -1,10 +1,11 @@
 /**
  * Daemonless bookkeeping: every command that reads or changes containers first makes the
  * records true again. A container whose monitor died (killed, or the host rebooted) is
- * stopped if it still runs, marked exited (or removed, with --rm or if it never started),
- * and its addresses are released and its cgroup removed; half-made container directories and
- * network endpoints of containers that are gone are removed. Links and mounts need no sweep: they live in the
- * container's namespaces and vanish with its last process.
+ * stopped if it still runs and marked exited (or removed, with --rm); a start that died
+ * before the command ran leaves the container as it was (a run's is removed). Either way
+ * its addresses are released and its cgroup removed. Half-made container directories and
+ * network endpoints of containers that are gone are removed. Links and mounts need no
+ * sweep: they live in the container's namespaces and vanish with its last process.
  *
  * On a full disk the answer is still given: what cannot be written is shown as it is, and
  * written by the first command that finds room.
@@ -36,8 +37,27 @@ function tryWrite(what: string, write: () => void): boolean {
   }
 }
 
+/**
+ * A start that died before the command ran (its monitor killed, or the host rebooted): a
+ * `run`'s container is removed, as if it never was; a `start`'s is left as it was
+ * (created or exited), its addresses released and its cgroup removed.
+ */
+function undoStart(rec: ContainerRecord): ContainerRecord | undefined {
+  ContainerCgroup.ofContainer(rec)?.remove();
+  if (rec.state.ephemeral) {
+    tryWrite(`that container ${rec.name} left its networks`, () => releaseEndpoints(rec));
+    removeContainerRecord(rec.id);
+    return undefined;
+  }
+  const restored: ContainerRecord = { ...rec, state: { ...rec.state, monitor: null } };
+  tryWrite(`that container ${rec.name} left its networks`, () => releaseEndpoints(restored));
+  tryWrite(`that the start of container ${rec.name} ended`, () => writeContainerRecord(restored));
+  return restored;
+}
+
 /** The record as it now stands (`undefined` once removed). */
 function settle(rec: ContainerRecord): ContainerRecord | undefined {
+  if (rec.state.status !== 'running') return undoStart(rec);
   let exitCode = LOST;
   let error = 'its monitor died (or the host rebooted) before it recorded the exit';
   if (isAlive(rec.state.process)) {
@@ -46,10 +66,10 @@ function settle(rec: ContainerRecord): ContainerRecord | undefined {
     error = 'its monitor died; tsrun killed the container';
   }
   ContainerCgroup.ofContainer(rec)?.remove();
-  const settled: ContainerRecord = { ...rec, state: { ...rec.state, status: 'exited', pid: 0, exitCode, error, finishedAt: new Date().toISOString() } };
+  const settled: ContainerRecord = { ...rec, state: { ...rec.state, status: 'exited', pid: 0, exitCode, error, monitor: null, finishedAt: new Date().toISOString() } };
   tryWrite(`that container ${rec.name} left its networks`, () => releaseEndpoints(settled));
-  if (rec.state.status === 'created' || rec.config.autoRemove) {
-    if (rec.state.status !== 'created') keepExit(rec.id, exitCode);
+  if (rec.config.autoRemove && !rec.state.keepOnExit) {
+    keepExit(rec.id, exitCode);
     removeContainerRecord(rec.id);
     return undefined;
   }
@@ -66,7 +86,8 @@ export function reconcile(): ContainerRecord[] {
   }
   const records: ContainerRecord[] = [];
   for (const rec of listContainers()) {
-    const now = rec.state.status !== 'exited' && !isAlive(rec.state.monitor) ? settle(rec) : rec;
+    // A created or exited container has no monitor (null), unless a start of it is under way.
+    const now = rec.state.monitor !== null && !isAlive(rec.state.monitor) ? settle(rec) : rec;
     if (now) records.push(now);
   }
   sweepExits();

@@ -1,9 +1,10 @@
 /**
- * Running a container. The process that waits for it (the foreground `tsrun run`, or the
- * monitor of `run -d`) records it, starts init in fresh namespaces, plugs its network while
- * init boots, lets it exec, relays its terminal, waits, records its exit and releases its
- * addresses. A failure before the command runs kills init and removes everything the run
- * created.
+ * Running a container: `run` (a new container) and `start` (a created or stopped one) share
+ * this path. The process that waits for it (the foreground `tsrun run` or `start -a`, or the
+ * monitor of `run -d` and `start`) claims the record, starts init in fresh namespaces, plugs
+ * its networks while init boots, lets it exec, relays its terminal, waits, records its exit
+ * and releases its addresses. A failure before the command runs kills init and undoes the
+ * start: a run's container is removed, a start's left as it was.
  */
 import { lstatSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,7 @@ import {
   containerDir,
   createContainerRecord,
   findContainer,
+  isStarting,
   listContainers,
   removeContainerRecord,
   writeContainerRecord,
@@ -46,6 +48,7 @@ import { parseResources, type ResourceOptions } from './cgroups/resources';
 import { securityConfig } from './security';
 import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
+import { reconcile } from './reconcile';
 import { relayPty, type PtyEnds, type PtyRelay } from './tty-relay';
 
 export interface RunOptions {
@@ -93,8 +96,11 @@ export function requireTerminalInput(interactive: boolean, tty: boolean): void {
   if (interactive && tty && !process.stdin.isTTY) throw new StartError('the input device is not a TTY', 1);
 }
 
-/** Everything checkable before anything is created; throws on bad input. */
-export function prepare(opts: RunOptions): { rec: ContainerRecord; network: ContainerNetwork } {
+/**
+ * Everything checkable before anything is created; throws on bad input. `keepLog`: its
+ * output goes to its json-file log (run -d, and create, whose start may be detached).
+ */
+export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: ContainerRecord; network: ContainerNetwork } {
   requireRoot();
   const network = ContainerNetwork.plan({ net: opts.net, ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress, aliases: opts.networkAliases ?? [] });
   if (opts.name !== undefined) validateContainerName(opts.name);
@@ -128,7 +134,7 @@ export function prepare(opts: RunOptions): { rec: ContainerRecord; network: Cont
       ...names,
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
-    logPath: opts.detach && log.type === 'json-file' ? containerDir.log(id) : '',
+    logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
   };
   return { rec, network };
 }
@@ -186,11 +192,13 @@ interface Io {
   close(): void;
 }
 
-function foregroundIo(rec: ContainerRecord): Io {
+/** `stdin`: this process's stdin is the container's (run -i, start -ai); else a container made with -i has its stdin held open. */
+function foregroundIo(rec: ContainerRecord, stdin: boolean): Io {
   const { interactive, tty } = rec.config;
+  const input = stdin ? process.stdin : interactive ? ('hold' as const) : undefined;
   return {
-    stdio: tty ? {} : { ...(interactive && { input: process.stdin }), stdout: process.stdout, stderr: process.stderr },
-    pty: { terminalInput: interactive, followWindow: true, output: (d) => process.stdout.write(d) },
+    stdio: tty ? {} : { ...(input && { input }), stdout: process.stdout, stderr: process.stderr },
+    pty: { terminalInput: stdin, followWindow: true, output: (d) => process.stdout.write(d) },
     close: () => undefined,
   };
 }
@@ -268,6 +276,68 @@ async function start(rec: ContainerRecord, init: InitProcess, io: Io, cgroup: Co
 }
 
 /**
+ * How a run or a start takes the container's record (under the lock, while init boots) and
+ * what its failure before the command runs leaves.
+ */
+interface Claim {
+  /** Makes the record this process's to start; returns it as it now stands. */
+  take(rec: ContainerRecord, network: ContainerNetwork): ContainerRecord;
+  /** Undoes take(), after the cgroup and the endpoints are gone. */
+  undo(rec: ContainerRecord, err: unknown): void;
+}
+
+/** `run`: the record is made here, ephemeral until the command runs. */
+const newContainer: Claim = {
+  take(rec, network) {
+    const taken = new Set(listContainers().map((c) => c.name));
+    if (rec.name === '') rec.name = generateName(taken);
+    rec.state.monitor = identify(process.pid);
+    rec.state.ephemeral = true;
+    createContainerRecord(rec);
+    faultPoint('run:after-record');
+    network.reserve(rec);
+    return rec;
+  },
+  undo(rec) {
+    removeContainerRecord(rec.id);
+  },
+};
+
+/** `start`: the record as it now is, which must be neither running nor being started by another command. */
+const existingContainer: Claim = {
+  take(rec) {
+    const now = findContainer(rec.id, reconcile());
+    if (!now) throw new StartError(`No such container: ${rec.name}`, 1);
+    refuseRunning(now);
+    const { ephemeral: _e, keepOnExit: _k, ...state } = now.state;
+    now.state = { ...state, monitor: identify(process.pid) };
+    // A container first started detached, or restarted after a foreground run, keeps its output from now on.
+    if (!now.logPath) now.logPath = rec.logPath;
+    writeContainerRecord(now);
+    faultPoint('start:after-claim');
+    return now;
+  },
+  undo(rec, err) {
+    if (!findContainer(rec.id)) return; // removed meanwhile (rm -f)
+    const exitCode = err instanceof StartError ? err.exitCode : 125;
+    rec.state = { ...rec.state, monitor: null, error: err instanceof Error ? err.message : String(err), ...(rec.state.status === 'exited' && { exitCode }) };
+    writeContainerRecord(rec);
+  },
+};
+
+/** Docker's answer to a start of a running container is to do nothing; tsrun says so where it cannot (attach). */
+export class AlreadyRunning extends StartError {
+  constructor(rec: ContainerRecord) {
+    super(`container ${rec.name} is already running`, 1);
+  }
+}
+
+function refuseRunning(rec: ContainerRecord): void {
+  if (rec.state.status === 'running') throw new AlreadyRunning(rec);
+  if (isStarting(rec)) throw new StartError(`container ${rec.name} is being started by another tsrun command (pid ${rec.state.monitor!.pid})`, 1);
+}
+
+/**
  * Runs the container to its end in this process. `onStarted` is called once the command
  * runs (the detached launcher is told then). Returns the container's exit code.
  */
@@ -275,11 +345,12 @@ async function supervise(
   rec: ContainerRecord,
   network: ContainerNetwork,
   io: Io,
+  claim: Claim,
   forwardSignals: boolean,
-  onStarted: () => void,
+  onStarted: (rec: ContainerRecord) => void,
 ): Promise<number> {
   let init: InitProcess | undefined;
-  let recorded = false;
+  let claimed = false;
   let cgroup: ContainerCgroup | null = null;
   const stdio = ContainerStdio.open(io.stdio);
   // Before the command runs, a signal aborts the start; afterwards attach() forwards them.
@@ -292,13 +363,8 @@ async function supervise(
     stdio.start();
     const pid = init.pid;
     withLock(() => {
-      const taken = new Set(listContainers().map((c) => c.name));
-      if (rec.name === '') rec.name = generateName(taken);
-      rec.state.monitor = identify(process.pid);
-      createContainerRecord(rec);
-      recorded = true;
-      faultPoint('run:after-record');
-      network.reserve(rec);
+      rec = claim.take(rec, network);
+      claimed = true;
       writeContainerRecord(rec);
       writeEtcFiles(rec, network);
       if (rec.config.resources.cgroup) {
@@ -317,10 +383,11 @@ async function supervise(
         throw new StartError(`the container's init exited with code ${code} before the command started`, 125);
       }),
     ]);
-    rec.state = { ...rec.state, status: 'running', pid, process: identify(pid), startedAt: new Date().toISOString() };
+    const { ephemeral: _, ...state } = rec.state;
+    rec.state = { ...state, status: 'running', pid, process: identify(pid), exitCode: 0, oomKilled: false, error: '', startedAt: new Date().toISOString() };
     withLock(() => writeContainerRecord(rec));
     offAbort();
-    onStarted();
+    onStarted(rec);
     faultPoint('run:after-start');
     const code = await attach({ pid, exited }, { stdio, pty }, forwardSignals);
     io.close();
@@ -333,11 +400,11 @@ async function supervise(
       init.child.kill('SIGKILL');
       await waitForExit(init.child);
     }
-    if (recorded) {
+    if (claimed) {
       withLock(() => {
         cgroup?.remove();
         network.release(rec);
-        removeContainerRecord(rec.id);
+        claim.undo(rec, err);
       });
     }
     throw err;
@@ -359,14 +426,16 @@ async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: C
         cgroup?.remove();
         // Removed meanwhile (rm -f while this waited for room): nothing left to record.
         if (!lstatSync(containerDir.record(rec.id), { throwIfNoEntry: false })) return;
-        // Networks connected or disconnected while it ran (network connect) are in the record, not in `rec`.
-        rec.networks = findContainer(rec.id)?.networks ?? rec.networks;
+        // Networks connected or disconnected while it ran (network connect), and a restart's
+        // mark, are in the record, not in `rec`.
+        const now = findContainer(rec.id);
+        rec.networks = now?.networks ?? rec.networks;
         network.release(rec);
-        if (rec.config.autoRemove) {
+        if (rec.config.autoRemove && !now?.state.keepOnExit) {
           keepExit(rec.id, code);
           return removeContainerRecord(rec.id);
         }
-        rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: code, oomKilled, finishedAt: new Date().toISOString() };
+        rec.state = { ...rec.state, ...(now?.state.keepOnExit && { keepOnExit: true }), status: 'exited', pid: 0, exitCode: code, oomKilled, monitor: null, finishedAt: new Date().toISOString() };
         writeContainerRecord(rec);
       });
       return;
@@ -382,17 +451,48 @@ async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: C
 export async function runForeground(opts: RunOptions): Promise<number> {
   requireTerminalInput(opts.interactive, opts.tty);
   const { rec, network } = prepare(opts);
-  return supervise(rec, network, foregroundIo(rec), true, () => undefined);
+  return supervise(rec, network, foregroundIo(rec, opts.interactive), newContainer, true, () => undefined);
 }
 
 /** The monitor of `run -d`: runs the container and tells the launcher once it started. */
 export async function runMonitored(opts: RunOptions, report: (msg: MonitorReport) => void): Promise<number> {
   const { rec, network } = prepare(opts);
-  return supervise(rec, network, detachedIo(rec), false, () => report({ type: 'started', id: rec.id }));
+  return supervise(rec, network, detachedIo(rec), newContainer, false, (r) => report({ type: 'started', id: r.id, name: r.name }));
 }
 
+/**
+ * A created or stopped container, as its record now is, with the networks it keeps; throws
+ * if it runs, is being started, or one of its networks is gone.
+ */
+export function startable(ref: string): { rec: ContainerRecord; network: ContainerNetwork } {
+  requireRoot();
+  return withLock(() => {
+    const rec = findContainer(ref, reconcile());
+    if (!rec) throw new StartError(`No such container: ${ref}`, 1);
+    refuseRunning(rec);
+    return { rec, network: ContainerNetwork.ofRecord(rec) };
+  });
+}
+
+/** `start -a`: this process is the container's monitor, its output here; `stdin` with -i. Returns its exit code. */
+export async function startForeground(ref: string, stdin: boolean): Promise<number> {
+  const { rec, network } = startable(ref);
+  requireTerminalInput(stdin && rec.config.interactive, rec.config.tty);
+  return supervise(rec, network, foregroundIo(rec, stdin && rec.config.interactive), existingContainer, true, () => undefined);
+}
+
+/** The monitor of `start`: starts the container and tells the launcher once it runs. */
+export async function startMonitored(id: string, report: (msg: MonitorReport) => void): Promise<number> {
+  const { rec, network } = startable(id);
+  if (!rec.logPath && rec.config.log?.type !== 'none') rec.logPath = containerDir.log(rec.id);
+  return supervise(rec, network, detachedIo(rec), existingContainer, false, (r) => report({ type: 'started', id: r.id, name: r.name }));
+}
+
+/** What the launcher asks a monitor to do. */
+export type MonitorRequest = { type: 'run'; options: RunOptions } | { type: 'start'; id: string };
+
 export type MonitorReport =
-  | { type: 'started'; id: string }
+  | { type: 'started'; id: string; name: string }
   | { type: 'error'; message: string; exitCode: number }
   /** An operation to show the user (--explain), sent until the container starts. */
   | { type: 'explain'; line: string };

@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
 import { reportForeign, reportOnce } from './foreign';
-import type { ProcessIdentity } from '../sys/process';
+import { isAlive, type ProcessIdentity } from '../sys/process';
 import type { LogConfig } from '../logs/config';
 import type { Endpoint } from './networks';
 import { readJson, writeJsonAtomic } from './atomic';
@@ -139,8 +139,18 @@ export interface ContainerRecord {
     finishedAt: string;
     /** Why the container ended without an exit code of its own (its monitor died). */
     error: string;
-    /** The process that waits for the container: the foreground `tsrun run`, or the monitor of `run -d`. */
+    /**
+     * The process that starts and waits for the container (the foreground `tsrun run` or
+     * `start -a`, or the monitor of `run -d` and `start`); null when none does (created, or exited).
+     */
     monitor: ProcessIdentity | null;
+    /**
+     * Made by a `run` that has not yet started its command: if that run dies, nothing of the
+     * container is left (a `start` that dies leaves the container as it was).
+     */
+    ephemeral?: true;
+    /** Being restarted: its end is recorded even with --rm, for the start that follows (Docker's restart). */
+    keepOnExit?: true;
     /** The container's PID 1, identified beyond its pid. */
     process: ProcessIdentity | null;
   };
@@ -278,6 +288,11 @@ export function createContainerRecord(rec: ContainerRecord): void {
     removeContainerRecord(rec.id);
     throw err;
   }
+}
+
+/** A run or start of the container is under way: its monitor lives and its command does not run yet. */
+export function isStarting(rec: ContainerRecord): boolean {
+  return rec.state.status !== 'running' && isAlive(rec.state.monitor);
 }
 
 export function writeContainerRecord(rec: ContainerRecord): void {
