@@ -8,7 +8,7 @@ import type { GoStruct } from './format/values';
 
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   if (c.state.status === 'running') return `Up ${humanDuration(now - Date.parse(c.state.startedAt))}`;
-  if (c.state.status === 'exited') return `Exited (${c.state.exitCode}) ${timeAgo(c.state.finishedAt, now)}`;
+  if (c.state.status === 'exited') return `${c.state.restarting ? 'Restarting' : 'Exited'} (${c.state.exitCode}) ${timeAgo(c.state.finishedAt, now)}`;
   return 'Created';
 }
 
@@ -46,7 +46,7 @@ export function psContext(c: ContainerRecord, trunc: boolean): GoStruct {
     CreatedAt: () => goTime(c.created, false),
     RunningFor: () => timeAgo(c.created),
     Ports: () => '',
-    State: () => c.state.status,
+    State: () => (c.state.restarting ? 'restarting' : c.state.status),
     Status: () => statusText(c),
     Size: () => '0B',
     Labels: () => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
@@ -84,7 +84,7 @@ export function psFilter(f: Filters, imageIdOf: (ref: string) => string | undefi
   const ancestors = f.has('ancestor') ? (f.get('ancestor') ?? []).map(imageIdOf).filter((i): i is string => i !== undefined) : null;
   return (c) => {
     const dead = 'why' in c;
-    const status = dead ? 'dead' : c.state.status;
+    const status = dead ? 'dead' : c.state.restarting ? 'restarting' : c.state.status;
     if (!matches(f.get('id'), c.id)) return false;
     if (f.has('status') && !f.get('status')!.includes(status)) return false;
     if (dead) return !['name', 'label', 'network', 'ancestor', 'exited'].some((k) => f.has(k));
@@ -178,10 +178,10 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
     Path: c.command[0],
     Args: c.command.slice(1),
     State: {
-      Status: c.state.status,
+      Status: c.state.restarting ? 'restarting' : c.state.status,
       Running: running,
       Paused: false,
-      Restarting: false,
+      Restarting: c.state.restarting ?? false,
       OOMKilled: c.state.oomKilled ?? false,
       Dead: false,
       Pid: running ? c.state.pid : 0,
@@ -193,9 +193,11 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
     Image: `sha256:${c.image.id}`,
     LogPath: c.logPath,
     Name: `/${c.name}`,
+    RestartCount: c.state.restartCount ?? 0,
     HostConfig: {
       NetworkMode: c.config.network,
       AutoRemove: c.config.autoRemove,
+      RestartPolicy: { Name: c.config.restartPolicy?.name ?? 'no', MaximumRetryCount: c.config.restartPolicy?.maximumRetryCount ?? 0 },
       // Docker shows an option never given as null.
       CapAdd: nullIfEmpty(c.config.security?.capAdd),
       CapDrop: nullIfEmpty(c.config.security?.capDrop),

@@ -17,6 +17,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .usage(USAGE[verb])
     .parserConfiguration({ 'halt-at-non-option': true, 'greedy-arrays': false }))
     .option('rm', { type: 'boolean', default: false, describe: 'Remove the container when it exits' })
+    .option('restart', { type: 'string', default: 'no', describe: 'Start it again when it exits: no, on-failure[:N], always or unless-stopped (a stop or kill ends it)' })
     .option('name', { type: 'string', describe: 'Container name' })
     .option('hostname', { alias: 'h', type: 'string', describe: 'Hostname (default: the short container id)' })
     .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'Set KEY=VALUE, or pass KEY from this environment' })
@@ -68,6 +69,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     interactive: a.interactive,
     tty: a.tty,
     rm: a.rm,
+    restart: a.restart,
     net: a.net,
     ip: a.ip,
     ip6: a.ip6,

@@ -3,7 +3,7 @@
  * it the request and waits only until the monitor reports that the command runs (or why it
  * could not); then it leaves the container to the monitor.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
@@ -24,7 +24,15 @@ export async function startDetached(ref: string, explain: boolean): Promise<void
   await launch({ type: 'start', id: rec.id }, explain);
 }
 
-async function launch(request: MonitorRequest, explain: boolean): Promise<{ id: string; name: string }> {
+/** A monitor that carries out the container's restart policy, left to itself at once. */
+export function launchRestarts(id: string): void {
+  const { monitor, channel } = spawnMonitor({ type: 'restart', id }, false);
+  channel.on('error', () => undefined);
+  channel.end();
+  monitor.unref();
+}
+
+function spawnMonitor(request: MonitorRequest, explain: boolean): { monitor: ChildProcess; channel: Socket } {
   const errLog = openSync(join(stateRoot(), 'monitor.log'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const monitor = spawn(process.execPath, [join(__dirname, 'monitor.js')], {
     detached: true,
@@ -35,6 +43,11 @@ async function launch(request: MonitorRequest, explain: boolean): Promise<{ id: 
   closeSync(errLog);
   const channel = monitor.stdio[3] as Socket;
   channel.write(`${JSON.stringify({ ...request, explain })}\n`);
+  return { monitor, channel };
+}
+
+async function launch(request: MonitorRequest, explain: boolean): Promise<{ id: string; name: string }> {
+  const { monitor, channel } = spawnMonitor(request, explain);
   let text = '';
   channel.setEncoding('utf8');
   const report = await new Promise<MonitorReport | null>((resolve) => {

@@ -1,6 +1,6 @@
 /** stop, kill, rm and wait: acting on a container's PID 1, then waiting for its monitor to record the end. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { containerDir, findContainer, findDeadContainer, isStarting, listDeadContainers, removeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { containerDir, findContainer, findDeadContainer, isStarting, listDeadContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
 import { diskUsage } from '../state/disk-usage';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { keptExit } from '../state/exits';
@@ -64,10 +64,35 @@ async function waitDead(rec: ContainerRecord, ms: number): Promise<boolean> {
   return true;
 }
 
+/**
+ * Marks the container stopped by hand, so that its restart policy leaves it stopped (and a
+ * back-off under way ends), as Docker's stop and kill do. Returns it as it was.
+ */
+function stoppedByHand(ref: string): ContainerRecord {
+  const rec = resolveContainer(ref);
+  if (!rec.config.restartPolicy || rec.config.restartPolicy.name === 'no') return rec;
+  return withLock(() => {
+    const now = findContainer(rec.id) ?? rec;
+    const { restarting: _, ...state } = now.state;
+    writeContainerRecord({ ...now, state: { ...state, manuallyStopped: true } });
+    return now;
+  });
+}
+
+/** A start under way (not a restart policy's back-off, which the mark ends): its end, running or not. */
+async function afterStart(rec: ContainerRecord): Promise<ContainerRecord | undefined> {
+  let now: ContainerRecord | undefined = rec;
+  while (now && isStarting(now) && !now.state.restarting) {
+    await sleep(POLL_MS);
+    now = withLock(() => findContainer(rec.id, reconcile()));
+  }
+  return now;
+}
+
 /** SIGTERM, then SIGKILL after `timeoutSec` (never if negative, as Docker); resolves once the exit is recorded. */
 export async function stopContainer(ref: string, timeoutSec: number): Promise<void> {
-  const rec = resolveContainer(ref);
-  if (!running(rec)) return;
+  const rec = await afterStart(stoppedByHand(ref));
+  if (!rec || !running(rec)) return;
   process.kill(rec.state.pid, 'SIGTERM');
   if (!(await waitDead(rec, timeoutSec < 0 ? Number.POSITIVE_INFINITY : timeoutSec * 1000)) && isAlive(rec.state.process)) process.kill(rec.state.pid, 'SIGKILL');
   await waitRecorded(rec.id);
@@ -77,6 +102,7 @@ export async function stopContainer(ref: string, timeoutSec: number): Promise<vo
 export function killContainer(ref: string, signal: number): void {
   const rec = resolveContainer(ref);
   if (!running(rec)) throw new TsrunError(`Container ${rec.id.slice(0, 12)} is not running`);
+  stoppedByHand(rec.id);
   process.kill(rec.state.pid, signal);
 }
 

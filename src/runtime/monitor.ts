@@ -3,14 +3,16 @@
  * setsid and no terminal. It receives the request on fd 3, runs the container as the
  * foreground `tsrun run` would (it is init's parent, so it gets the exit code), keeps the container's
  * output in its log, reports "started" (or the error) on fd 3 and then waits: it records
- * the exit, releases addresses and links, and honours --rm.
+ * the exit, releases addresses and links, honours --rm, and carries out --restart.
  */
 import { Socket } from 'node:net';
 import { explainTo } from '../network/netlink/handle';
 import { TsrunError } from '../sys/error';
-import { runMonitored, startMonitored, StartError, type MonitorReport, type MonitorRequest } from './run';
+import { restartByPolicy, runMonitored, startMonitored, StartError, type MonitorReport, type MonitorRequest } from './run';
 
 const channel = new Socket({ fd: 3, readable: true, writable: true });
+// A launcher that is gone (it left a restart policy to this monitor, or was killed) is no error here.
+channel.on('error', () => undefined);
 let reported = false;
 
 function report(msg: MonitorReport): void {
@@ -50,8 +52,15 @@ process.on('SIGINT', () => undefined);
   try {
     const request = await readRequest();
     if (request.explain) explainTo((line) => report({ type: 'explain', line }));
-    if (request.type === 'run') await runMonitored(request.options, report);
-    else await startMonitored(request.id, report);
+    if (request.type === 'restart') return await restartByPolicy(request.id);
+    let started: string | undefined;
+    const onReport = (msg: MonitorReport): void => {
+      if (msg.type === 'started') started = msg.id;
+      report(msg);
+    };
+    if (request.type === 'run') await runMonitored(request.options, onReport);
+    else await startMonitored(request.id, onReport);
+    if (started) await restartByPolicy(started);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const exitCode = err instanceof StartError ? err.exitCode : 125;

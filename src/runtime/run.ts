@@ -49,6 +49,7 @@ import { securityConfig } from './security';
 import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
 import { reconcile } from './reconcile';
+import { Backoff, parseRestartPolicy, shouldRestart } from './restart-policy';
 import { relayPty, type PtyEnds, type PtyRelay } from './tty-relay';
 
 export interface RunOptions {
@@ -80,6 +81,8 @@ export interface RunOptions {
   logOpts?: string[];
   /** --add-host, --dns, --dns-search, --dns-option. */
   names?: NameFlags;
+  /** --restart (no when not given). */
+  restart?: string;
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -110,6 +113,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
   const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt);
   const resources = parseResources(opts.resources);
   const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
+  const restartPolicy = parseRestartPolicy(opts.restart ?? 'no', opts.rm);
   const names = nameConfig(opts.names ?? {}, () => hostGatewayIp(network.mode, network.network));
   const image = requireImage(opts.image);
   const id = newId();
@@ -132,6 +136,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       resources,
       log,
       ...names,
+      restartPolicy,
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -303,27 +308,45 @@ const newContainer: Claim = {
   },
 };
 
-/** `start`: the record as it now is, which must be neither running nor being started by another command. */
-const existingContainer: Claim = {
-  take(rec) {
-    const now = findContainer(rec.id, reconcile());
-    if (!now) throw new StartError(`No such container: ${rec.name}`, 1);
-    refuseRunning(now);
-    const { ephemeral: _e, keepOnExit: _k, ...state } = now.state;
-    now.state = { ...state, monitor: identify(process.pid) };
-    // A container first started detached, or restarted after a foreground run, keeps its output from now on.
-    if (!now.logPath) now.logPath = rec.logPath;
-    writeContainerRecord(now);
-    faultPoint('start:after-claim');
-    return now;
-  },
-  undo(rec, err) {
-    if (!findContainer(rec.id)) return; // removed meanwhile (rm -f)
-    const exitCode = err instanceof StartError ? err.exitCode : 125;
-    rec.state = { ...rec.state, monitor: null, error: err instanceof Error ? err.message : String(err), ...(rec.state.status === 'exited' && { exitCode }) };
-    writeContainerRecord(rec);
-  },
-};
+/**
+ * `start`: the record as it now is, which must be neither running nor being started by
+ * another command. `byPolicy`: this monitor's restart policy starts it again, unless a
+ * stop or kill came during the back-off.
+ */
+function existingContainer(byPolicy: boolean): Claim {
+  return {
+    take(rec) {
+      const now = findContainer(rec.id, reconcile());
+      if (!now) throw new StartError(`No such container: ${rec.name}`, 1);
+      refuseRunning(now);
+      if (byPolicy && !now.state.restarting) {
+        now.state.monitor = null;
+        writeContainerRecord(now);
+        throw new RestartCancelled();
+      }
+      const { ephemeral: _e, keepOnExit: _k, restarting: _r, manuallyStopped: _m, ...state } = now.state;
+      now.state = { ...state, monitor: identify(process.pid), restartCount: byPolicy ? (state.restartCount ?? 0) + 1 : 0 };
+      // A container first started detached, or restarted after a foreground run, keeps its output from now on.
+      if (!now.logPath) now.logPath = rec.logPath;
+      writeContainerRecord(now);
+      faultPoint('start:after-claim');
+      return now;
+    },
+    undo(rec, err) {
+      if (!findContainer(rec.id)) return; // removed meanwhile (rm -f)
+      const exitCode = err instanceof StartError ? err.exitCode : 125;
+      rec.state = { ...rec.state, monitor: null, error: err instanceof Error ? err.message : String(err), ...(rec.state.status === 'exited' && { exitCode }) };
+      writeContainerRecord(rec);
+    },
+  };
+}
+
+/** A stop or kill during the back-off of a restart policy: the container stays stopped. */
+class RestartCancelled extends TsrunError {
+  constructor() {
+    super('the restart was cancelled by a stop');
+  }
+}
 
 /** Docker's answer to a start of a running container is to do nothing; tsrun says so where it cannot (attach). */
 export class AlreadyRunning extends StartError {
@@ -334,7 +357,8 @@ export class AlreadyRunning extends StartError {
 
 function refuseRunning(rec: ContainerRecord): void {
   if (rec.state.status === 'running') throw new AlreadyRunning(rec);
-  if (isStarting(rec)) throw new StartError(`container ${rec.name} is being started by another tsrun command (pid ${rec.state.monitor!.pid})`, 1);
+  // This process may be its monitor already: the one of its restart policy.
+  if (isStarting(rec) && rec.state.monitor!.pid !== process.pid) throw new StartError(`container ${rec.name} is being started by another tsrun command (pid ${rec.state.monitor!.pid})`, 1);
 }
 
 /**
@@ -385,7 +409,10 @@ async function supervise(
     ]);
     const { ephemeral: _, ...state } = rec.state;
     rec.state = { ...state, status: 'running', pid, process: identify(pid), exitCode: 0, oomKilled: false, error: '', startedAt: new Date().toISOString() };
-    withLock(() => writeContainerRecord(rec));
+    withLock(() => {
+      rec.state = { ...rec.state, ...marksOf(findContainer(rec.id)) };
+      writeContainerRecord(rec);
+    });
     offAbort();
     onStarted(rec);
     faultPoint('run:after-start');
@@ -413,6 +440,11 @@ async function supervise(
   }
 }
 
+/** What a stop or kill (that ends the restart policy) or a restart (that keeps --rm) marked in the record meanwhile. */
+function marksOf(now: ContainerRecord | undefined): Partial<ContainerRecord['state']> {
+  return { ...(now?.state.keepOnExit && { keepOnExit: true as const }), ...(now?.state.manuallyStopped && { manuallyStopped: true as const }) };
+}
+
 /**
  * The container ended: record it (or remove it, with --rm), free its addresses and remove its
  * cgroup. On a full disk the exit code is kept here and written as soon as there is room: this
@@ -426,8 +458,8 @@ async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: C
         cgroup?.remove();
         // Removed meanwhile (rm -f while this waited for room): nothing left to record.
         if (!lstatSync(containerDir.record(rec.id), { throwIfNoEntry: false })) return;
-        // Networks connected or disconnected while it ran (network connect), and a restart's
-        // mark, are in the record, not in `rec`.
+        // Networks connected or disconnected while it ran (network connect), and the marks
+        // of stop, kill and restart, are in the record, not in `rec`.
         const now = findContainer(rec.id);
         rec.networks = now?.networks ?? rec.networks;
         network.release(rec);
@@ -435,7 +467,7 @@ async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: C
           keepExit(rec.id, code);
           return removeContainerRecord(rec.id);
         }
-        rec.state = { ...rec.state, ...(now?.state.keepOnExit && { keepOnExit: true }), status: 'exited', pid: 0, exitCode: code, oomKilled, monitor: null, finishedAt: new Date().toISOString() };
+        rec.state = { ...rec.state, ...marksOf(now), status: 'exited', pid: 0, exitCode: code, oomKilled, monitor: null, finishedAt: new Date().toISOString() };
         writeContainerRecord(rec);
       });
       return;
@@ -451,7 +483,16 @@ async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: C
 export async function runForeground(opts: RunOptions): Promise<number> {
   requireTerminalInput(opts.interactive, opts.tty);
   const { rec, network } = prepare(opts);
-  return supervise(rec, network, foregroundIo(rec, opts.interactive), newContainer, true, () => undefined);
+  return handOverRestarts(rec, await supervise(rec, network, foregroundIo(rec, opts.interactive), newContainer, true, () => undefined));
+}
+
+/**
+ * A foreground run or start -a ends with the container's first exit, as Docker's attached
+ * client does; if the restart policy starts it again, a monitor takes the container over.
+ */
+function handOverRestarts(rec: ContainerRecord, code: number): number {
+  if (withLock(() => restartDue(findContainer(rec.id) ?? rec))) (require('./detach') as typeof import('./detach')).launchRestarts(rec.id);
+  return code;
 }
 
 /** The monitor of `run -d`: runs the container and tells the launcher once it started. */
@@ -478,18 +519,62 @@ export function startable(ref: string): { rec: ContainerRecord; network: Contain
 export async function startForeground(ref: string, stdin: boolean): Promise<number> {
   const { rec, network } = startable(ref);
   requireTerminalInput(stdin && rec.config.interactive, rec.config.tty);
-  return supervise(rec, network, foregroundIo(rec, stdin && rec.config.interactive), existingContainer, true, () => undefined);
+  return handOverRestarts(rec, await supervise(rec, network, foregroundIo(rec, stdin && rec.config.interactive), existingContainer(false), true, () => undefined));
+}
+
+/** A detached start keeps the output in the json-file log, also of a container first run in the foreground. */
+function withLog(rec: ContainerRecord): ContainerRecord {
+  if (!rec.logPath && rec.config.log?.type !== 'none') rec.logPath = containerDir.log(rec.id);
+  return rec;
 }
 
 /** The monitor of `start`: starts the container and tells the launcher once it runs. */
 export async function startMonitored(id: string, report: (msg: MonitorReport) => void): Promise<number> {
   const { rec, network } = startable(id);
-  if (!rec.logPath && rec.config.log?.type !== 'none') rec.logPath = containerDir.log(rec.id);
-  return supervise(rec, network, detachedIo(rec), existingContainer, false, (r) => report({ type: 'started', id: r.id, name: r.name }));
+  return supervise(withLog(rec), network, detachedIo(rec), existingContainer(false), false, (r) => report({ type: 'started', id: r.id, name: r.name }));
+}
+
+/** Whether the container's restart policy starts it again now that it ended. Call under the lock. */
+export function restartDue(rec: ContainerRecord): boolean {
+  // A start by another process (restart, start) may have taken it already.
+  const takenElsewhere = isStarting(rec) && rec.state.monitor!.pid !== process.pid;
+  return rec.state.status === 'exited' && !takenElsewhere && !rec.state.manuallyStopped && shouldRestart(rec.config.restartPolicy, rec.state.exitCode, rec.state.restartCount ?? 0);
+}
+
+/**
+ * The restart policy, carried out by the container's monitor once it ended: wait the
+ * back-off, start it again and wait for it, for as long as the policy says so and no stop
+ * or kill came. A start that fails ends it (the error is in State.Error).
+ */
+export async function restartByPolicy(id: string): Promise<void> {
+  const backoff = new Backoff();
+  for (;;) {
+    const delay = withLock(() => {
+      const rec = findContainer(id, reconcile());
+      if (!rec || !restartDue(rec)) return null;
+      rec.state = { ...rec.state, monitor: identify(process.pid), restarting: true };
+      writeContainerRecord(rec);
+      return backoff.next(Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt));
+    });
+    if (delay === null) return;
+    await sleep(delay);
+    try {
+      const { rec, network } = startable(id);
+      await supervise(withLog(rec), network, detachedIo(rec), existingContainer(true), false, () => undefined);
+    } catch (err) {
+      // Cancelled by a stop, or a start that failed (said in State.Error): the policy ends.
+      if (err instanceof TsrunError) return;
+      throw err;
+    }
+  }
 }
 
 /** What the launcher asks a monitor to do. */
-export type MonitorRequest = { type: 'run'; options: RunOptions } | { type: 'start'; id: string };
+export type MonitorRequest =
+  | { type: 'run'; options: RunOptions }
+  | { type: 'start'; id: string }
+  /** A foreground run or start -a that ended hands its restart policy over to a monitor. */
+  | { type: 'restart'; id: string };
 
 export type MonitorReport =
   | { type: 'started'; id: string; name: string }

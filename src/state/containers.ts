@@ -60,6 +60,13 @@ export interface Resources {
   devices: DeviceMapping[];
 }
 
+/** --restart as asked for (Docker's HostConfig.RestartPolicy). */
+export interface RestartPolicy {
+  name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  /** on-failure's N; 0: no limit. */
+  maximumRetryCount: number;
+}
+
 /**
  * A container's connection to one network: what the user asked for, kept while it is
  * stopped so that the next start connects it the same way, and the endpoint while plugged.
@@ -117,6 +124,8 @@ export interface ContainerRecord {
     dns?: string[];
     dnsSearch?: string[];
     dnsOptions?: string[];
+    /** --restart (absent in records of before it: no). */
+    restartPolicy?: RestartPolicy;
   };
   /**
    * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the
@@ -151,6 +160,12 @@ export interface ContainerRecord {
     ephemeral?: true;
     /** Being restarted: its end is recorded even with --rm, for the start that follows (Docker's restart). */
     keepOnExit?: true;
+    /** Its monitor waits out the back-off of its restart policy before starting it again (Docker's Restarting). */
+    restarting?: true;
+    /** Starts made by its restart policy since the last start by hand (Docker's RestartCount). */
+    restartCount?: number;
+    /** Ended by stop or kill: its restart policy does not start it again (Docker's HasBeenManuallyStopped). */
+    manuallyStopped?: true;
     /** The container's PID 1, identified beyond its pid. */
     process: ProcessIdentity | null;
   };

@@ -215,3 +215,43 @@ test('exec and stop on a created container answer as Docker', async (t) => {
     t.regex(help.stdout, /-i, --interactive/);
   });
 });
+
+test('--restart on-failure:2 starts a failing container twice more, counted in RestartCount; stop ends always', async (t) => {
+  await withState(async (s) => {
+    ok(s, ['run', '-d', '--restart', 'on-failure:2', '--name', 'flaky', 'alpine', 'sh', '-c', 'echo try; exit 3']);
+    t.is(ok(s, ['wait', 'flaky']).trim(), '3');
+    const deadline = Date.now() + 30_000;
+    while (inspect(s, 'flaky').RestartCount < 2 || inspect(s, 'flaky').State.Status !== 'exited') {
+      if (Date.now() > deadline) return t.fail(`still ${JSON.stringify(inspect(s, 'flaky').State)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    const done = inspect(s, 'flaky');
+    t.is(done.RestartCount, 2, 'and no more');
+    t.deepEqual(done.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
+    t.is(ok(s, ['logs', 'flaky']), 'try\ntry\ntry\n', 'three runs in its log');
+
+    ok(s, ['run', '-d', '--restart', 'always', '--name', 'ever', 'alpine', 'sh', '-c', 'sleep 0.3']);
+    while (inspect(s, 'ever').RestartCount < 2) await new Promise((r) => setTimeout(r, 100));
+    ok(s, ['stop', '-t', '1', 'ever']);
+    const stopped = inspect(s, 'ever');
+    await new Promise((r) => setTimeout(r, 2_000));
+    t.like(inspect(s, 'ever'), { RestartCount: stopped.RestartCount, State: { Status: 'exited', Restarting: false } }, 'stop ends the policy, also mid-back-off');
+    t.is(s.run(['run', '--rm', '--restart', 'always', 'alpine', 'true']).stderr, 'tsrun: Conflicting options: --restart and --rm\n');
+  });
+});
+
+test('a foreground run with --restart always exits with the first exit and leaves the container to a monitor, as the attached docker client does', async (t) => {
+  await withState(async (s) => {
+    const r = s.run(['run', '--restart', 'always', '--name', 'fg', 'alpine', 'sh', '-c', 'echo once; sleep 0.2; exit 4']);
+    t.is(r.code, 4);
+    t.is(r.stdout, 'once\n');
+    const deadline = Date.now() + 30_000;
+    while (inspect(s, 'fg').RestartCount < 1) {
+      if (Date.now() > deadline) return t.fail('never restarted');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    t.regex(ok(s, ['logs', 'fg']), /^once\n/, 'the restarted runs write to its log');
+    ok(s, ['rm', '-f', 'fg']);
+  });
+});
