@@ -90,16 +90,10 @@ function setUpHost(): void {
 }
 
 function buildWithLibrary(host: Handle, parent: LinkRef, ns: string): void {
-  const nsFd = openSync(`/run/netns/${ns}`, 'r');
-  try {
-    linkAdd(host, { name: TMP_NAME, kind: 'macvlan', mode: 'bridge', parent, nsFd, nsName: ns });
-  } finally {
-    closeSync(nsFd);
-  }
   const h = Handle.fromPath(`/run/netns/${ns}`);
+  const fd = openSync(`/run/netns/${ns}`, 'r');
   try {
-    // linkAdd does not return the new index; `ip` looks the name up in each command too.
-    const { index } = linkByName(h, TMP_NAME);
+    const { index } = linkAdd(host, { name: TMP_NAME, kind: 'macvlan', mode: 'bridge', parent, netns: { fd, name: ns, handle: h } });
     linkSetName(h, { index, name: TMP_NAME }, EP.name);
     const eth0 = { index, name: EP.name };
     linkSetAddress(h, eth0, EP.mac);
@@ -109,6 +103,7 @@ function buildWithLibrary(host: Handle, parent: LinkRef, ns: string): void {
     routeAdd(h, { dst: 'default', gateway: EP.gw4, dev: eth0 });
     routeAdd(h, { dst: 'default', gateway: EP.gw6, dev: eth0 });
   } finally {
+    closeSync(fd);
     h.close();
   }
 }

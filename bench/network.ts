@@ -11,8 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allocate } from '../src/network/ipam/pools';
-import type { Ip } from '../src/network/ipam/address';
-import { parseIp } from '../src/network/ipam/address';
+import { Ip } from '../src/network/ip';
 import type { Pool } from '../src/state/networks';
 import { BIN as bin, TARBALL as tarball } from './setup';
 import { fmt, median, timeCommand } from './stats';
@@ -50,8 +49,8 @@ function startCost(): void {
 }
 
 function allocationCost(label: string, pool: Pool, first: string, inUse: number): number {
-  const base = parseIp(first)!;
-  const used: Ip[] = Array.from({ length: inUse }, (_, i) => ({ family: base.family, value: base.value + BigInt(i) }));
+  const base = Ip.require(first, 'address');
+  const used: Ip[] = Array.from({ length: inUse }, (_, i) => new Ip(base.family, base.value + BigInt(i)));
   const samples: number[] = [];
   for (let i = 0; i < 50; i++) {
     const t0 = process.hrtime.bigint();

@@ -1,5 +1,6 @@
 /** How containers are shown: `ps` rows and Docker's `inspect` JSON. */
 import type { AttachedEndpoint, ContainerRecord, DeadContainer, NetworkAttachment, Resources } from '../state/containers';
+import { Cidr } from '../network/ip';
 import { TsrunError } from '../sys/error';
 import { goTime, humanDuration, timeAgo } from './table';
 import { matches, matchLabels, type Filters } from './format/filters';
@@ -114,11 +115,11 @@ function addressFields(ep: AttachedEndpoint | undefined): Record<string, string 
 }
 
 function prefixOf(cidr: string): number {
-  return cidr ? Number(cidr.split('/')[1]) : 0;
+  return cidr ? Cidr.parse(cidr, 'address').prefix : 0;
 }
 
 function addressOf(cidr: string): string {
-  return cidr ? cidr.split('/')[0]! : '';
+  return cidr ? Cidr.parse(cidr, 'address').ip.toString() : '';
 }
 
 function nullIfEmpty(list: string[] | undefined): string[] | null {

@@ -10,15 +10,14 @@ import { newId } from '../state/id';
 import { inNetworkNamespace } from '../sys/namespace';
 import type { Endpoint, NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
-import { formatIp, parseIp, requireIp, type Ip } from './ipam/address';
+import { Cidr, Ip } from './ip';
 import { allocate } from './ipam/pools';
-import { Subnet } from './ipam/subnet';
 import { DRIVERS } from './drivers';
 import { AF_INET, AF_INET6 } from './netlink/constants';
 import type { Handle } from './netlink/handle';
-import { macToBytes } from './netlink/ip';
+import { macToBytes } from './netlink/mac';
 import { addrAdd } from './netlink/addr';
-import { linkAdd, linkByName, linkDel, linkSetName, linkSetUp, type Link } from './netlink/link';
+import { linkAdd, linkDel, linkSetName, linkSetUp, type Link, type TargetNetns } from './netlink/link';
 import { routeAdd, routeDel } from './netlink/route';
 import { ensureParent } from './parent';
 
@@ -35,8 +34,8 @@ export interface EndpointRequest {
 
 /** Docker's checks of --ip and --ip6 (daemon verifyNetworkingConfig): the family must be right. */
 export function checkAddressSyntax(req: { ip?: string; ip6?: string }): void {
-  if (req.ip !== undefined && parseIp(req.ip)?.family !== 4) throw new TsrunError(`invalid IPv4 address: ${req.ip}`);
-  if (req.ip6 !== undefined && parseIp(req.ip6)?.family !== 6) throw new TsrunError(`invalid IPv6 address: ${req.ip6}`);
+  if (req.ip !== undefined && Ip.parse(req.ip)?.family !== 4) throw new TsrunError(`invalid IPv4 address: ${req.ip}`);
+  if (req.ip6 !== undefined && Ip.parse(req.ip6)?.family !== 6) throw new TsrunError(`invalid IPv6 address: ${req.ip6}`);
 }
 
 /** Checks --ip, --ip6 and --mac-address against a network before anything is created. */
@@ -48,33 +47,33 @@ export function validateRequest(net: NetworkRecord, req: { ip?: string; ip6?: st
     }
     macToBytes(req.mac);
   }
-  if (req.ip !== undefined) poolFor(net, requireIp(req.ip, '--ip'), '--ip');
+  if (req.ip !== undefined) poolFor(net, Ip.require(req.ip, '--ip'), '--ip');
   if (req.ip6 !== undefined) {
-    const ip = requireIp(req.ip6, '--ip6');
+    const ip = Ip.require(req.ip6, '--ip6');
     if (!net.enableIPv6) throw new TsrunError(`--ip6 needs a network with IPv6: ${net.name} was created without --ipv6`);
     poolFor(net, ip, '--ip6');
   }
 }
 
 function poolFor(net: NetworkRecord, ip: Ip, flag: string): NetworkRecord['pools'][number] {
-  const pools = net.pools.filter((p) => Subnet.parse(p.subnet).family === ip.family);
+  const pools = net.pools.filter((p) => Cidr.parseNetwork(p.subnet).family === ip.family);
   if (pools.every((p) => p.auto)) {
-    throw new TsrunError(`user specified IP address is supported only when connecting to networks with user configured subnets (${flag} ${formatIp(ip)} on ${net.name})`);
+    throw new TsrunError(`user specified IP address is supported only when connecting to networks with user configured subnets (${flag} ${ip} on ${net.name})`);
   }
-  const pool = pools.find((p) => Subnet.parse(p.subnet).contains(ip));
-  if (!pool) throw new TsrunError(`Invalid address ${formatIp(ip)}: It does not belong to any of this network's subnets`);
+  const pool = pools.find((p) => Cidr.parseNetwork(p.subnet).contains(ip));
+  if (!pool) throw new TsrunError(`Invalid address ${ip}: It does not belong to any of this network's subnets`);
   return pool;
 }
 
 function inUse(net: NetworkRecord): Ip[] {
   return Object.values(net.endpoints).flatMap((e) =>
-    [e.ipv4, e.ipv6].filter(Boolean).map((cidr) => requireIp(cidr.split('/')[0]!, 'address')),
+    [e.ipv4, e.ipv6].filter(Boolean).map((cidr) => Cidr.parse(cidr, 'address').ip),
   );
 }
 
 /** Docker's MAC for a macvlan endpoint: 02:42 and the four bytes of its IPv4 address. */
-export function macFromIpv4(ipv4: string): string {
-  return ['02', '42', ...ipv4.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
+export function macFromIpv4(ipv4: Ip): string {
+  return ['02', '42', ...Array.from(ipv4.toBytes(), (b) => b.toString(16).padStart(2, '0'))].join(':');
 }
 
 /**
@@ -89,12 +88,12 @@ export function reserveEndpoint(net: NetworkRecord, req: EndpointRequest): Endpo
     throw new TsrunError(`network ${net.name} is a passthru macvlan, which takes the whole parent ${net.parent.name}: container ${holder.containerName} is already on it`);
   }
   const taken = inUse(net);
-  const pick = (family: 4 | 6, requested: string | undefined): string => {
-    const pools = net.pools.filter((p) => Subnet.parse(p.subnet).family === family);
-    if (pools.length === 0 || (family === 6 && !net.enableIPv6)) return '';
-    const want = requested !== undefined ? requireIp(requested, family === 4 ? '--ip' : '--ip6') : undefined;
+  const pick = (family: 4 | 6, requested: string | undefined): Cidr | undefined => {
+    const pools = net.pools.filter((p) => Cidr.parseNetwork(p.subnet).family === family);
+    if (pools.length === 0 || (family === 6 && !net.enableIPv6)) return undefined;
+    const want = requested !== undefined ? Ip.require(requested, family === 4 ? '--ip' : '--ip6') : undefined;
     const pool = want ? poolFor(net, want, family === 4 ? '--ip' : '--ip6') : pools[0]!;
-    return `${formatIp(allocate(pool, taken, want))}/${Subnet.parse(pool.subnet).prefix}`;
+    return new Cidr(allocate(pool, taken, want), Cidr.parseNetwork(pool.subnet).prefix);
   };
   const ipv4 = pick(4, req.ip);
   const ipv6 = pick(6, req.ip6);
@@ -103,9 +102,10 @@ export function reserveEndpoint(net: NetworkRecord, req: EndpointRequest): Endpo
     containerName: req.containerName,
     endpointId: newId(),
     ifname: req.ifname,
-    mac: DRIVERS[net.driver].ownMac ? (req.mac?.toLowerCase() ?? macFromIpv4(ipv4.split('/')[0]!)) : '',
-    ipv4,
-    ipv6,
+    // Every network has an IPv4 pool (buildPools adds one when only IPv6 subnets are given).
+    mac: DRIVERS[net.driver].ownMac ? (req.mac?.toLowerCase() ?? macFromIpv4(ipv4!.ip)) : '',
+    ipv4: ipv4?.toString() ?? '',
+    ipv6: ipv6?.toString() ?? '',
     aliases: req.aliases ?? [],
   };
   net.endpoints[req.containerId] = ep;
@@ -115,42 +115,41 @@ export function reserveEndpoint(net: NetworkRecord, req: EndpointRequest): Endpo
 /** The gateway of the pool an address came from, if the driver routes through gateways. */
 export function gatewayFor(net: NetworkRecord, cidr: string): string | undefined {
   if (!cidr || !DRIVERS[net.driver].routesViaGateway(net)) return undefined;
-  const ip = requireIp(cidr.split('/')[0]!, 'address');
-  return net.pools.find((p) => Subnet.parse(p.subnet).contains(ip))?.gateway;
+  const { ip } = Cidr.parse(cidr, 'address');
+  return net.pools.find((p) => Cidr.parseNetwork(p.subnet).contains(ip))?.gateway;
 }
 
 /**
- * Creates the endpoint's link in the container's namespace as `tmpLink`, then names it
+ * Creates the endpoint's link in the container's namespace `ctr` as `tmpLink`, then names it
  * ifname, gives it its addresses and brings it up (no default route: that is the gateway
- * endpoint's, see addDefaultRoutes). `host` is a handle on the host namespace, `ctr` one on
- * the container's, `ctrNsFd` an fd of the container's netns. If anything fails the link is
- * deleted again (the parent, which belongs to the network, stays).
+ * endpoint's, see addDefaultRoutes). `host` is a handle on the host namespace. If anything
+ * fails the link is deleted again (the parent, which belongs to the network, stays).
  */
-export function plugEndpoint(host: Handle, ctr: Handle, ctrNsFd: number, ctrNsName: string, net: NetworkRecord, ep: Endpoint, tmpLink: string): Link {
+export function plugEndpoint(host: Handle, ctr: TargetNetns, net: NetworkRecord, ep: Endpoint, tmpLink: string): Link {
   const driver = DRIVERS[net.driver];
   const { link: parent } = ensureParent(host, net);
-  linkAdd(host, {
+  const made = linkAdd(host, {
     name: tmpLink,
     parent,
-    nsFd: ctrNsFd,
-    nsName: ctrNsName,
+    netns: ctr,
     ...(driver.ownMac ? { mac: ep.mac } : {}),
     ...driver.link(net),
   });
-  let link = linkByName(ctr, tmpLink);
+  let link: Link = made;
   try {
-    linkSetName(ctr, link, ep.ifname);
-    link = { ...link, name: ep.ifname };
-    if (ep.ipv4) addrAdd(ctr, link, ep.ipv4);
+    linkSetName(ctr.handle, made, ep.ifname);
+    link = { ...made, name: ep.ifname };
+    if (ep.ipv4) addrAdd(ctr.handle, link, ep.ipv4);
     if (ep.ipv6) {
-      allowIpv6(ctr, ctrNsFd, ep.ifname);
-      addrAdd(ctr, link, ep.ipv6, { nodad: true });
+      allowIpv6(ctr, ep.ifname);
+      addrAdd(ctr.handle, link, ep.ipv6, { nodad: true });
     }
-    linkSetUp(ctr, link);
-    if (!driver.ownMac) ep.mac = linkByName(ctr, ep.ifname).mac;
+    linkSetUp(ctr.handle, link);
+    // An ipvlan port carries its parent's MAC, which the link read back at its creation has.
+    if (!driver.ownMac) ep.mac = made.mac;
     return link;
   } catch (err) {
-    linkDel(ctr, link);
+    linkDel(ctr.handle, link);
     throw err;
   }
 }
@@ -159,11 +158,11 @@ export function plugEndpoint(host: Handle, ctr: Handle, ctrNsFd: number, ctrNsNa
  * A container started on a network without IPv6 has IPv6 disabled (network/loopback.ts),
  * which new links inherit: a later IPv6 endpoint turns it on for its own link only.
  */
-function allowIpv6(ctr: Handle, ctrNsFd: number, ifname: string): void {
+function allowIpv6(ctr: TargetNetns, ifname: string): void {
   const path = `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`;
-  inNetworkNamespace(ctrNsFd, 'the container', () => {
+  inNetworkNamespace(ctr.fd, 'the container', () => {
     if (readFileSync(path, 'utf8').trim() === '0') return;
-    ctr.note(`sysctl -w net.ipv6.conf.${ifname}.disable_ipv6=0`);
+    ctr.handle.note(`sysctl -w net.ipv6.conf.${ifname}.disable_ipv6=0`);
     writeFileSync(path, '0');
   });
 }

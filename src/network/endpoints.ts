@@ -131,7 +131,7 @@ export function connectEndpoint(rec: ContainerRecord, att: NetworkAttachment, ns
   faultPoint('network-connect:after-reserve');
   const host = Handle.current('ip');
   try {
-    plugEndpoint(host, ns.ctr, ns.fd, ns.label, net, endpoint, tmpLink);
+    plugEndpoint(host, { handle: ns.ctr, fd: ns.fd, name: ns.label }, net, endpoint, tmpLink);
   } catch (err) {
     abandon(rec, net.name);
     throw err;

@@ -7,12 +7,11 @@
 import type { NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
 import { DRIVERS } from './drivers';
-import { formatIp } from './ipam/address';
 import { allocate } from './ipam/pools';
-import { Subnet } from './ipam/subnet';
+import { Cidr } from './ip';
 import { addrAdd } from './netlink/addr';
 import type { Handle } from './netlink/handle';
-import { linkAdd, linkByName, linkDel, linkFind, linkSetUp, type Link } from './netlink/link';
+import { linkAdd, linkDel, linkFind, linkSetUp, type LinkRef } from './netlink/link';
 import { routeAdd } from './netlink/route';
 import { faultPoint } from '../runtime/fault';
 
@@ -24,14 +23,13 @@ export function shimName(id: string): string {
 }
 
 /** Reserves the shim's address (as an aux address of the first IPv4 pool) and builds the shim. */
-export function addHostAccess(host: Handle, net: NetworkRecord, parent: Link): void {
-  const pool = net.pools.find((p) => Subnet.parse(p.subnet).family === 4);
+export function addHostAccess(host: Handle, net: NetworkRecord, parent: LinkRef): void {
+  const pool = net.pools.find((p) => Cidr.parseNetwork(p.subnet).family === 4);
   if (!pool) throw new TsrunError('--host-access needs an IPv4 subnet');
-  const ip = formatIp(allocate(pool, []));
+  const ip = allocate(pool, []).toString();
   const name = shimName(net.id);
-  linkAdd(host, { name, parent, ...DRIVERS[net.driver].link(net) });
+  const shim = linkAdd(host, { name, parent, ...DRIVERS[net.driver].link(net) });
   faultPoint('network-create:after-shim');
-  const shim = linkByName(host, name);
   try {
     addrAdd(host, shim, `${ip}/32`);
     linkSetUp(host, shim);

@@ -13,11 +13,11 @@ import { labRecordPath, listLabs, readLab, removeLab, writeLab, type LabRecord }
 import { listNetworks } from '../state/networks';
 import { TsrunError } from '../sys/error';
 import { inNetworkNamespace } from '../sys/namespace';
-import { formatIp, requireIp } from './ipam/address';
-import { Subnet } from './ipam/subnet';
+import { Cidr, Ip } from './ip';
+import { firstUsable } from './ipam/usable';
 import { addrAdd } from './netlink/addr';
 import { Handle } from './netlink/handle';
-import { linkAdd, linkByName, linkFind, linkDel, linkSetUp } from './netlink/link';
+import { linkAdd, linkByName, linkFind, linkDel, linkSetUp, type Link } from './netlink/link';
 import { carryOut } from './intents';
 import { netnsAdd, netnsDel, netnsExists, netnsPath } from './netns';
 
@@ -38,34 +38,34 @@ function validateName(name: string): void {
 
 /** Subnets with their gateways (given, or the first usable address). */
 function plan(o: LabOptions): Pick<LabRecord, 'subnets' | 'vlans'> {
-  const subnets = (o.subnets.length ? o.subnets : [DEFAULT_LAB_SUBNET]).map((s) => Subnet.parse(s));
-  const gateways = new Map<Subnet, string>();
+  const subnets = (o.subnets.length ? o.subnets : [DEFAULT_LAB_SUBNET]).map((s) => Cidr.parseNetwork(s));
+  const gateways = new Map<Cidr, string>();
   for (const g of o.gateways) {
-    const ip = requireIp(g, 'gateway');
+    const ip = Ip.require(g, 'gateway');
     const s = subnets.find((x) => x.contains(ip));
     if (!s) throw new TsrunError(`no matching subnet for gateway ${g}`);
-    gateways.set(s, formatIp(ip));
+    gateways.set(s, ip.toString());
   }
   const vlans = o.vlans.map((v) => {
     const m = /^(\d+)=(.+)$/.exec(v);
     if (!m) throw new TsrunError(`invalid --vlan "${v}": use ID=CIDR, e.g. --vlan 10=192.168.10.0/24`);
     const id = Number(m[1]);
     if (id < 1 || id > 4094) throw new TsrunError(`invalid VLAN id ${id}: use 1-4094`);
-    const s = Subnet.parse(m[2]!);
-    return { id, subnet: s.toString(), gateway: formatIp(s.firstUsable()) };
+    const s = Cidr.parseNetwork(m[2]!);
+    return { id, subnet: s.toString(), gateway: firstUsable(s).toString() };
   });
-  const all = [...subnets, ...vlans.map((v) => Subnet.parse(v.subnet))];
+  const all = [...subnets, ...vlans.map((v) => Cidr.parseNetwork(v.subnet))];
   for (let i = 0; i < all.length; i++) {
     for (let j = 0; j < i; j++) if (all[i]!.overlaps(all[j]!)) throw new TsrunError(`lab subnets ${all[j]} and ${all[i]} overlap`);
   }
   return {
-    subnets: subnets.map((s) => ({ subnet: s.toString(), gateway: gateways.get(s) ?? formatIp(s.firstUsable()) })),
+    subnets: subnets.map((s) => ({ subnet: s.toString(), gateway: gateways.get(s) ?? firstUsable(s).toString() })),
     vlans,
   };
 }
 
 function cidrOf(gateway: string, subnet: string): string {
-  return `${gateway}/${Subnet.parse(subnet).prefix}`;
+  return `${gateway}/${Cidr.parseNetwork(subnet).prefix}`;
 }
 
 export function labUp(o: LabOptions): LabRecord {
@@ -111,13 +111,14 @@ function build(host: Handle, lab: LabRecord): void {
   netnsAdd(lab.router, host.explain);
   faultPoint('lab-up:after-netns');
   const fd = openSync(netnsPath(lab.router), 'r');
+  let parent: Link;
   try {
-    linkAdd(host, { name: lab.parent, kind: 'veth', peer: { name: 'lan0', nsFd: fd, nsName: lab.router } });
+    parent = linkAdd(host, { name: lab.parent, kind: 'veth', peer: { name: 'lan0', netns: { fd, name: lab.router } } });
   } finally {
     closeSync(fd);
   }
   faultPoint('lab-up:after-veth');
-  linkSetUp(host, linkByName(host, lab.parent));
+  linkSetUp(host, parent);
   const r = Handle.fromPath(netnsPath(lab.router));
   r.explain = host.explain;
   try {
@@ -127,8 +128,7 @@ function build(host: Handle, lab: LabRecord): void {
     for (const s of lab.subnets) addrAdd(r, lan, cidrOf(s.gateway, s.subnet), { nodad: s.gateway.includes(':') });
     for (const v of lab.vlans) {
       const name = `lan0.${v.id}`;
-      linkAdd(r, { name, kind: 'vlan', id: v.id, parent: lan });
-      const link = linkByName(r, name);
+      const link = linkAdd(r, { name, kind: 'vlan', id: v.id, parent: lan });
       linkSetUp(r, link);
       addrAdd(r, link, cidrOf(v.gateway, v.subnet), { nodad: v.gateway.includes(':') });
     }

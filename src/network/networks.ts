@@ -11,7 +11,7 @@ import { findBrokenNetwork, findNetwork, listNetworks, networkRecordPath, remove
 import { TsrunError } from '../sys/error';
 import { DRIVERS, driverFor, type Driver } from './drivers';
 import { buildPools, type IpamFlags } from './ipam/pools';
-import { Subnet } from './ipam/subnet';
+import { Cidr } from './ip';
 import { AF_INET } from './netlink/constants';
 import { Handle } from './netlink/handle';
 import { routeList } from './netlink/route';
@@ -68,14 +68,14 @@ function parseLabels(entries: string[]): Record<string, string> {
 }
 
 /** Subnets of the host's own routes, which a default pool must not overlap. */
-function hostSubnets(h: Handle): Subnet[] {
+function hostSubnets(h: Handle): Cidr[] {
   return routeList(h, { family: AF_INET })
     .filter((r) => r.dst !== 'default')
-    .map((r) => Subnet.parse(r.dst, 'route', false));
+    .map((r) => Cidr.parse(r.dst, 'route'));
 }
 
-export function subnetsOf(nets: NetworkRecord[]): Subnet[] {
-  return nets.flatMap((n) => n.pools.map((p) => Subnet.parse(p.subnet)));
+export function subnetsOf(nets: NetworkRecord[]): Cidr[] {
+  return nets.flatMap((n) => n.pools.map((p) => Cidr.parseNetwork(p.subnet)));
 }
 
 export function createNetwork(o: CreateOptions): NetworkRecord {

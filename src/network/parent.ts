@@ -10,7 +10,7 @@ import { TsrunError } from '../sys/error';
 import type { Driver } from './drivers';
 import { IFF } from './netlink/constants';
 import type { Handle } from './netlink/handle';
-import { linkAdd, linkByName, linkDel, linkFind, linkSetUp, validateLinkName, type Link } from './netlink/link';
+import { linkAdd, linkByName, linkDel, linkFind, linkSetUp, validateLinkName, type Link, type LinkRef } from './netlink/link';
 
 /** Decides, without changing anything, what the parent of a new network is. */
 export function planParent(h: Handle, driver: Driver, networkId: string, parent: string | undefined): ParentLink {
@@ -48,27 +48,24 @@ export function planParent(h: Handle, driver: Driver, networkId: string, parent:
  * The parent link, (re-)created if tsrun owns it and it is missing. Returns the link and
  * whether this call created it (for rollback).
  */
-export function ensureParent(h: Handle, net: NetworkRecord): { link: Link; createdNow: boolean } {
+export function ensureParent(h: Handle, net: NetworkRecord): { link: LinkRef; createdNow: boolean } {
   const existing = linkFind(h, net.parent.name);
   if (existing) return { link: existing, createdNow: false };
   const how = net.parent.created;
   if (!how) {
     throw new TsrunError(`parent interface ${net.parent.name} of network ${net.name} no longer exists (re-create it, or remove the network)`);
   }
-  if (how.kind === 'vlan') {
-    const master = linkByName(h, how.master);
-    linkAdd(h, { name: net.parent.name, kind: 'vlan', id: how.id, parent: master });
-  } else {
-    linkAdd(h, { name: net.parent.name, kind: 'dummy' });
-  }
-  const link = linkByName(h, net.parent.name);
+  const link =
+    how.kind === 'vlan'
+      ? linkAdd(h, { name: net.parent.name, kind: 'vlan', id: how.id, parent: linkByName(h, how.master) })
+      : linkAdd(h, { name: net.parent.name, kind: 'dummy' });
   try {
     linkSetUp(h, link);
   } catch (err) {
     linkDel(h, link);
     throw err;
   }
-  return { link: linkByName(h, net.parent.name), createdNow: true };
+  return { link, createdNow: true };
 }
 
 /** Deletes a parent tsrun created once no network in `others` uses it. */

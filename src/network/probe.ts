@@ -6,7 +6,7 @@
 import { CLONE, NamespaceSet, unshare } from '../sys/namespace';
 import type { Driver } from './drivers';
 import { Handle } from './netlink/handle';
-import { linkAdd, linkByName } from './netlink/link';
+import { linkAdd } from './netlink/link';
 import type { NetworkRecord } from '../state/networks';
 
 export function probeDriver(driver: Driver, net: Pick<NetworkRecord, 'options'>): void {
@@ -21,8 +21,8 @@ export function probeDriver(driver: Driver, net: Pick<NetworkRecord, 'options'>)
   }
   h.explain = undefined;
   try {
-    linkAdd(h, { name: 'probe0', kind: 'veth', peer: { name: 'probe1' } });
-    linkAdd(h, { name: 'probe2', parent: linkByName(h, 'probe0'), ...driver.link(net) });
+    const parent = linkAdd(h, { name: 'probe0', kind: 'veth', peer: { name: 'probe1' } });
+    linkAdd(h, { name: 'probe2', parent, ...driver.link(net) });
   } finally {
     h.close();
   }

@@ -3,7 +3,7 @@
  * checks them (its words, before anything is created) and kept as Docker keeps them in
  * HostConfig. `/etc/hosts` and `/etc/resolv.conf` are written from them by etc-files.ts.
  */
-import { formatIp, parseIp } from '../network/ipam/address';
+import { Ip } from '../network/ip';
 import type { NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
 import type { HostsEntry } from './etc-files';
@@ -36,10 +36,10 @@ function flagError(value: string, flag: string, why: string): TsrunError {
 
 /** Go's net.ParseIP after TrimSpace, and its String(): an IPv4-mapped IPv6 address reads as IPv4. */
 function normalIp(text: string): string | undefined {
-  const ip = parseIp(text.trim());
+  const ip = Ip.parse(text.trim());
   if (!ip) return undefined;
-  if (ip.family === 6 && ip.value >> 32n === 0xffffn) return formatIp({ family: 4, value: ip.value & 0xffffffffn });
-  return formatIp(ip);
+  if (ip.family === 6 && ip.value >> 32n === 0xffffn) return new Ip(4, ip.value & 0xffffffffn).toString();
+  return ip.toString();
 }
 
 /** NAME:IP, split at the first colon (so an IPv6 address keeps its own). */

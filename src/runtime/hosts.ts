@@ -8,11 +8,12 @@
 import { writeFileSync } from 'node:fs';
 import { containerDir, listContainers, type ContainerRecord } from '../state/containers';
 import { listNetworks, type NetworkRecord } from '../state/networks';
+import { Cidr } from '../network/ip';
 import { addedHosts } from './dns-options';
 import { hostsFile } from './etc-files';
 
 function addressOf(cidr: string): string {
-  return cidr.split('/')[0]!;
+  return Cidr.parse(cidr, 'address').ip.toString();
 }
 
 /** The hosts file of `self` from the endpoints of `nets` (every network, or those it is on). */

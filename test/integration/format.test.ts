@@ -50,6 +50,12 @@ test('inspect -f, ps/network ls/image ls --format and --filter as Docker 20.10 p
       );
       t.regex(ok(['ps', '--format', '{{.CreatedAt}}']), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC\n$/);
       t.is(JSON.parse(ok(['ps', '--format', '{{json .}}'])).Names, up);
+      // --net=none and --net=host are networks of their own names, as in Docker's ps.
+      t.is(ok(['ps', '-a', '-f', `name=${down}`, '--format', '{{.Networks}}']), 'none\n');
+      t.is(JSON.parse(ok(['ps', '-a', '-f', `name=${down}`, '--format', 'json'])).Networks, 'none');
+      ok(['run', '--name', `fhost${tag}`, '--net', 'host', 'alpine', 'true']);
+      t.is(ok(['ps', '-a', '-f', `name=fhost${tag}`, '--format', '{{.Networks}}']), 'host\n');
+      ok(['rm', `fhost${tag}`]);
 
       // ps --filter (-f): same key OR'ed, different keys AND'ed
       t.is(ok(['ps', '-q', '-f', 'status=exited']), `${downId.slice(0, 12)}\n`, 'a status filter lists stopped containers');

@@ -29,6 +29,11 @@ function inspect(s: StateRoot, what: 'network' | 'container', name: string): Rec
   return JSON.parse(r.stdout)[0];
 }
 
+/** `ps --format FORMAT` of one container, by name. */
+function psOf(t: ExecutionContext, s: StateRoot, name: string, format: string): string {
+  return ok(t, s, ['ps', '-a', '-f', `name=${name}`, '--format', format]);
+}
+
 /** Runs `sh -c script` in the running container through nsenter (tsrun exec sees the same namespaces). */
 function inside(s: StateRoot, name: string, script: string): string {
   const r = s.run(['exec', name, 'sh', '-c', script]);
@@ -70,6 +75,10 @@ test('connect a running container to a second LAN: eth1, the router, peers\' hos
         t.deepEqual(net.Networks.lan_c.Aliases.slice(0, 2), ['www', 'front']);
         t.is(net.Networks.lan_c.Aliases[2], inspect(s, 'container', 'mweb').Id.slice(0, 12), 'Docker adds the short id');
         t.is(net.IPAddress, net.Networks.lan_b.IPAddress, 'the top-level fields are the gateway endpoint\'s');
+        // ps shows the networks it is on now, in the order it joined them, as do its filter and its JSON.
+        t.is(psOf(t, s, 'mweb', '{{.Networks}}'), 'lan_b,lan_c\n');
+        t.is(JSON.parse(psOf(t, s, 'mweb', 'json')).Networks, 'lan_b,lan_c');
+        t.is(ok(t, s, ['ps', '-f', 'network=lan_c', '--format', '{{.Names}}']), 'mweb\nmpeer\n');
         // Refusals, each changing nothing.
         const again = s.run(['network', 'connect', 'lan_c', 'mweb']);
         t.is(again.code, 1);
@@ -86,6 +95,9 @@ test('connect a running container to a second LAN: eth1, the router, peers\' hos
         // Disconnect: eth1 and its hosts entries go; its address is free again.
         t.is(ok(t, s, ['network', 'disconnect', 'lan_c', 'mweb']), '');
         t.is(inside(s, 'mweb', 'ip link show eth1 2>&1 >/dev/null; grep -c mpeer /etc/hosts'), 'ip: can\'t find device \'eth1\'\n0\n');
+        t.is(psOf(t, s, 'mweb', '{{.Networks}}'), 'lan_b\n');
+        t.is(JSON.parse(psOf(t, s, 'mweb', 'json')).Networks, 'lan_b');
+        t.is(ok(t, s, ['ps', '-f', 'network=lan_c', '--format', '{{.Names}}']), 'mpeer\n');
         t.notRegex(inside(s, 'mpeer', 'cat /etc/hosts'), /mweb/);
         const notOn = s.run(['network', 'disconnect', 'lan_c', 'mweb']);
         t.is(notOn.code, 1);
@@ -107,6 +119,7 @@ test('connect a running container to a second LAN: eth1, the router, peers\' hos
         ok(t, s, ['network', 'disconnect', 'lan_c', 'mweb']);
         t.is(inside(s, 'mweb', "ip -o link show | cut -d: -f2 | tr -d ' '"), 'lo\n');
         t.deepEqual(Object.keys(inspect(s, 'container', 'mweb').NetworkSettings.Networks), []);
+        t.is(psOf(t, s, 'mweb', '{{.Networks}}'), '\n');
         t.deepEqual(Object.keys(inspect(s, 'network', 'lan_c').Containers).length, 1, 'only mpeer is left on lan_c');
       } finally {
         t.is(await web.stop(), 0);

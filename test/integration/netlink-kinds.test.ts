@@ -37,8 +37,7 @@ function addOrAssertMissing(t: ExecutionContext, ns: TestNetns, h: Handle, spec:
 }
 
 function parentVeth(h: Handle): { index: number; name: string } {
-  linkAdd(h, { name: 'nic0', kind: 'veth', peer: { name: 'nic1' } });
-  const nic = linkByName(h, 'nic0');
+  const nic = linkAdd(h, { name: 'nic0', kind: 'veth', peer: { name: 'nic1' } });
   linkSetUp(h, nic);
   return nic;
 }

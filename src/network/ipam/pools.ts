@@ -5,9 +5,9 @@
  */
 import type { Pool } from '../../state/networks';
 import { TsrunError } from '../../sys/error';
-import { formatIp, requireIp, sameIp, type Ip } from './address';
+import { Cidr, Ip } from '../ip';
 import { lowestFree } from './allocate';
-import { Subnet } from './subnet';
+import { firstUsable, usable } from './usable';
 
 export interface IpamFlags {
   subnets: string[];
@@ -21,20 +21,20 @@ const OVERLAP = 'Pool overlaps with other one on this address space';
 const IN_USE = 'Address already in use';
 
 /** Docker's default local pools from 172.18.0.0/16 on (172.17 is docker0's), then 192.168.x.0/20. */
-export function* defaultPools(): Generator<Subnet> {
-  for (let b = 18; b <= 31; b++) yield Subnet.parse(`172.${b}.0.0/16`);
-  for (let c = 0; c < 256; c += 16) yield Subnet.parse(`192.168.${c}.0/20`);
+export function* defaultPools(): Generator<Cidr> {
+  for (let b = 18; b <= 31; b++) yield Cidr.parseNetwork(`172.${b}.0.0/16`);
+  for (let c = 0; c < 256; c += 16) yield Cidr.parseNetwork(`192.168.${c}.0/20`);
 }
 
 /** The --subnet that contains `ip`: as Docker's CLI, only subnets given on the command line count. */
-function matchSubnet(subnets: Subnet[], ip: Ip, what: string, text: string): Subnet {
+function matchSubnet(subnets: Cidr[], ip: Ip, what: string, text: string): Cidr {
   const s = subnets.find((x) => x.contains(ip));
   if (!s) throw new TsrunError(`no matching subnet for ${what} ${text}`);
   return s;
 }
 
 /** What holds an address of `s` from the start, or undefined: Docker's IPAM holds the network address (and the IPv4 broadcast). */
-function heldBySubnet(s: Subnet, ip: Ip): string | undefined {
+function heldBySubnet(s: Cidr, ip: Ip): string | undefined {
   if (ip.value === s.base) return `the network address of ${s}`;
   if (s.family === 4 && ip.value === s.last) return `the broadcast address of ${s}`;
   return undefined;
@@ -44,23 +44,23 @@ function heldBySubnet(s: Subnet, ip: Ip): string | undefined {
  * Reserves the gateway, then the aux addresses, in a pool the way Docker's IPAM does when it
  * creates the network: each must be an address no one holds yet.
  */
-function reserveAddresses(s: Subnet, pool: Pool, gatewayText: string | undefined, aux: Map<string, Ip>): void {
-  const usable = s.usable();
-  if (usable.first > usable.last) {
+function reserveAddresses(s: Cidr, pool: Pool, gatewayText: string | undefined, aux: Map<string, Ip>): void {
+  const { first, last } = usable(s);
+  if (first > last) {
     throw new TsrunError(
       `failed to allocate gateway (${gatewayText ?? ''}): No available addresses on this pool (${s} has no address left for a gateway and containers: use a /${s.family === 4 ? 30 : 127} or larger)`,
     );
   }
-  const gateway = gatewayText === undefined ? s.firstUsable() : requireIp(gatewayText, 'gateway');
+  const gateway = gatewayText === undefined ? firstUsable(s) : Ip.require(gatewayText, 'gateway');
   const held = heldBySubnet(s, gateway);
   if (held) throw new TsrunError(`failed to allocate gateway (${gatewayText}): ${IN_USE} (it is ${held})`);
-  pool.gateway = formatIp(gateway);
+  pool.gateway = gateway.toString();
   const holders: Array<[string, Ip]> = [['the network\'s gateway', gateway]];
   for (const [name, ip] of aux) {
-    const holder = heldBySubnet(s, ip) ?? holders.find(([, h]) => sameIp(h, ip))?.[0];
-    if (holder) throw new TsrunError(`failed to allocate secondary ip address (${name}:${formatIp(ip)}): ${IN_USE} (it is ${holder})`);
+    const holder = heldBySubnet(s, ip) ?? holders.find(([, h]) => h.equals(ip))?.[0];
+    if (holder) throw new TsrunError(`failed to allocate secondary ip address (${name}:${ip}): ${IN_USE} (it is ${holder})`);
     holders.push([`aux-address ${name}`, ip]);
-    pool.auxAddresses[name] = formatIp(ip);
+    pool.auxAddresses[name] = ip.toString();
   }
 }
 
@@ -70,39 +70,39 @@ function reserveAddresses(s: Subnet, pool: Pool, gatewayText: string | undefined
  * then its IPAM's (a gateway and aux addresses no one else holds). `taken` are the subnets
  * of other networks; `hostRoutes` the host's routes, which a default pool must not overlap.
  */
-export function buildPools(flags: IpamFlags, taken: Subnet[], hostRoutes: Subnet[]): Pool[] {
+export function buildPools(flags: IpamFlags, taken: Cidr[], hostRoutes: Cidr[]): Pool[] {
   if (flags.gateways.length > flags.subnets.length || flags.ipRanges.length > flags.subnets.length) {
     throw new TsrunError('every ip-range or gateway must have a corresponding subnet');
   }
-  const subnets = flags.subnets.map((s) => Subnet.parse(s));
+  const subnets = flags.subnets.map((s) => Cidr.parseNetwork(s));
   for (let i = 0; i < subnets.length; i++) {
     for (let j = 0; j < i; j++) if (subnets[i]!.overlaps(subnets[j]!)) throw new TsrunError('multiple overlapping subnet configuration is not supported');
   }
-  const pools = new Map<Subnet, Pool>(subnets.map((s) => [s, { subnet: s.toString(), auxAddresses: {} }]));
-  const poolOf = (s: Subnet): Pool => pools.get(s)!;
+  const pools = new Map<Cidr, Pool>(subnets.map((s) => [s, { subnet: s.toString(), auxAddresses: {} }]));
+  const poolOf = (s: Cidr): Pool => pools.get(s)!;
 
   for (const text of flags.ipRanges) {
-    const range = Subnet.parse(text, 'ip-range', false);
-    const s = subnets.find((x) => x.containsSubnet(range));
+    const range = Cidr.parse(text, 'ip-range');
+    const s = subnets.find((x) => x.containsCidr(range));
     if (!s) throw new TsrunError(`no matching subnet for range ${text}`);
     const pool = poolOf(s);
     if (pool.ipRange) throw new TsrunError(`cannot configure multiple ranges (${text}, ${pool.ipRange}) on the same subnet (${pool.subnet})`);
-    pool.ipRange = range.toString();
+    pool.ipRange = range.network().toString();
   }
-  const gateways = new Map<Subnet, string>();
+  const gateways = new Map<Cidr, string>();
   for (const text of flags.gateways) {
-    const s = matchSubnet(subnets, requireIp(text, 'gateway'), 'gateway', text);
+    const s = matchSubnet(subnets, Ip.require(text, 'gateway'), 'gateway', text);
     const earlier = gateways.get(s);
     if (earlier) throw new TsrunError(`cannot configure multiple gateways (${text}, ${earlier}) for the same subnet (${s})`);
     gateways.set(s, text);
   }
   // By name, the last one given wins, as in Docker's map of them.
-  const aux = new Map<Subnet, Map<string, Ip>>(subnets.map((s) => [s, new Map()]));
+  const aux = new Map<Cidr, Map<string, Ip>>(subnets.map((s) => [s, new Map()]));
   for (const entry of flags.auxAddresses) {
     const eq = entry.indexOf('=');
     const name = entry.slice(0, eq);
     if (eq <= 0) throw new TsrunError(`invalid aux-address "${entry}": use NAME=IP, e.g. my-router=172.16.86.5`);
-    const ip = requireIp(entry.slice(eq + 1), 'aux-address');
+    const ip = Ip.require(entry.slice(eq + 1), 'aux-address');
     for (const m of aux.values()) m.delete(name);
     aux.get(matchSubnet(subnets, ip, 'aux-address', entry.slice(eq + 1)))!.set(name, ip);
   }
@@ -126,8 +126,8 @@ export function buildPools(flags: IpamFlags, taken: Subnet[], hostRoutes: Subnet
 
 /** Addresses a container can never get in this pool: the gateway and the aux addresses. */
 function reserved(pool: Pool): Ip[] {
-  const out = Object.values(pool.auxAddresses).map((a) => requireIp(a, 'aux-address'));
-  if (pool.gateway) out.push(requireIp(pool.gateway, 'gateway'));
+  const out = Object.values(pool.auxAddresses).map((a) => Ip.require(a, 'aux-address'));
+  if (pool.gateway) out.push(Ip.require(pool.gateway, 'gateway'));
   return out;
 }
 
@@ -136,24 +136,24 @@ function reserved(pool: Pool): Ip[] {
  * the ip-range (or the subnet). `inUse` are the addresses other containers hold.
  */
 export function allocate(pool: Pool, inUse: Ip[], requested?: Ip): Ip {
-  const subnet = Subnet.parse(pool.subnet);
+  const subnet = Cidr.parseNetwork(pool.subnet);
   const blocked = [...reserved(pool), ...inUse].filter((ip) => ip.family === subnet.family);
-  const usable = subnet.usable();
+  const hosts = usable(subnet);
   if (requested) {
     if (!subnet.contains(requested)) {
-      throw new TsrunError(`Invalid address ${formatIp(requested)}: It does not belong to any of this network's subnets`);
+      throw new TsrunError(`Invalid address ${requested}: It does not belong to any of this network's subnets`);
     }
-    const gw = pool.gateway ? requireIp(pool.gateway, 'gateway') : undefined;
-    if (gw && sameIp(gw, requested)) throw new TsrunError(`Address already in use: ${pool.gateway} is the network's gateway`);
-    if (requested.value < usable.first || requested.value > usable.last || blocked.some((b) => sameIp(b, requested))) {
-      throw new TsrunError(`Address already in use: ${formatIp(requested)}`);
+    const gw = pool.gateway ? Ip.require(pool.gateway, 'gateway') : undefined;
+    if (gw?.equals(requested)) throw new TsrunError(`Address already in use: ${pool.gateway} is the network's gateway`);
+    if (requested.value < hosts.first || requested.value > hosts.last || blocked.some((b) => b.equals(requested))) {
+      throw new TsrunError(`Address already in use: ${requested}`);
     }
     return requested;
   }
-  const range = pool.ipRange ? Subnet.parse(pool.ipRange, 'ip-range', false) : subnet;
-  const first = range.base > usable.first ? range.base : usable.first;
-  const last = range.last < usable.last ? range.last : usable.last;
+  const range = pool.ipRange ? Cidr.parse(pool.ipRange, 'ip-range') : subnet;
+  const first = range.base > hosts.first ? range.base : hosts.first;
+  const last = range.last < hosts.last ? range.last : hosts.last;
   const free = lowestFree(first, last, blocked.map((b) => b.value));
   if (free === undefined) throw new TsrunError(`no available addresses in ${pool.ipRange ? `ip-range ${pool.ipRange}` : `subnet ${pool.subnet}`}`);
-  return subnet.ip(free);
+  return subnet.at(free);
 }

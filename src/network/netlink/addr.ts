@@ -1,9 +1,9 @@
 /** Addresses (RTM_*ADDR): what `ip addr` does. */
 import { TsrunError } from '../../sys/error';
 import { attr, attrString, attrU32, decodeAttrs, encodeAttrs, type Attr } from './attributes';
-import { AF_INET, AF_INET6, AF_UNSPEC, IFA, IFA_F, IFADDRMSG_LEN, NLM_F, RT_SCOPE, RTM } from './constants';
+import { AF_INET, AF_INET6, AF_UNSPEC, afOf, IFA, IFA_F, IFADDRMSG_LEN, NLM_F, RT_SCOPE, RTM } from './constants';
 import type { Handle } from './handle';
-import { broadcastOf, bytesToIp, familyOf, ipToBytes, parseCidr, type Cidr } from './ip';
+import { Cidr, Ip } from '../ip';
 import type { LinkRef } from './link';
 import type { NetlinkError } from './socket';
 
@@ -48,8 +48,8 @@ export function decodeAddr(body: Buffer): Addr {
   const a = decodeAttrs(body.subarray(IFADDRMSG_LEN));
   const address = a.get(IFA.ADDRESS);
   const local = a.get(IFA.LOCAL);
-  const ip = bytesToIp(local ?? address ?? Buffer.alloc(4));
-  const peer = local && address && !local.equals(address) ? bytesToIp(address) : undefined;
+  const ip = Ip.fromBytes(local ?? address ?? Buffer.alloc(4)).toString();
+  const peer = local && address && !local.equals(address) ? Ip.fromBytes(address).toString() : undefined;
   const brd = a.get(IFA.BROADCAST);
   return {
     linkIndex: body.readUInt32LE(4),
@@ -57,7 +57,7 @@ export function decodeAddr(body: Buffer): Addr {
     ip,
     prefix: body.readUInt8(1),
     peer,
-    broadcast: brd ? bytesToIp(brd) : undefined,
+    broadcast: brd ? Ip.fromBytes(brd).toString() : undefined,
     label: attrString(a.get(IFA.LABEL)),
     scope: body.readUInt8(3),
     flags: attrU32(a.get(IFA.FLAGS)) ?? body.readUInt8(2),
@@ -65,18 +65,18 @@ export function decodeAddr(body: Buffer): Addr {
 }
 
 function addrAttrs(c: Cidr, opts: AddrAddOptions): { attrs: Attr[]; words: string[]; flags: number } {
-  const family = familyOf(c.ip);
-  const bytes = ipToBytes(c.ip);
+  const bytes = c.ip.toBytes();
   const attrs: Attr[] = [];
   const words: string[] = [];
   let flags = 0;
-  if (family === AF_INET) {
+  if (c.family === 4) {
     // As iproute2 does: IFA_LOCAL is the interface's address, IFA_ADDRESS the same on non-p2p links.
     attrs.push(attr.bytes(IFA.LOCAL, bytes), attr.bytes(IFA.ADDRESS, bytes));
-    const brd = opts.broadcast === undefined ? (c.prefix < 31 ? broadcastOf(c.ip, c.prefix) : undefined) : opts.broadcast || undefined;
+    // `brd +`: the last address of the prefix, which /31 and /32 have no room for.
+    const brd = opts.broadcast === undefined ? (c.prefix < 31 ? c.at(c.last) : undefined) : opts.broadcast ? Ip.require(opts.broadcast, 'broadcast') : undefined;
     if (brd) {
-      attrs.push(attr.bytes(IFA.BROADCAST, ipToBytes(brd)));
-      words.push('brd', opts.broadcast === undefined ? '+' : brd);
+      attrs.push(attr.bytes(IFA.BROADCAST, brd.toBytes()));
+      words.push('brd', opts.broadcast === undefined ? '+' : brd.toString());
     }
   } else {
     attrs.push(attr.bytes(IFA.ADDRESS, bytes));
@@ -94,18 +94,18 @@ function addrAttrs(c: Cidr, opts: AddrAddOptions): { attrs: Attr[]; words: strin
 }
 
 export function addrAdd(h: Handle, link: LinkRef, cidr: string, opts: AddrAddOptions = {}): void {
-  const c = parseCidr(cidr);
+  const c = Cidr.parse(cidr, 'address');
   const { attrs, words, flags } = addrAttrs(c, opts);
   const scope = opts.scope ?? RT_SCOPE.UNIVERSE;
   if (scope !== RT_SCOPE.UNIVERSE) words.push('scope', SCOPE_NAMES[scope] ?? String(scope));
   h.do({
-    ip: ['addr', 'add', `${c.ip}/${c.prefix}`, ...words, 'dev', link.name],
+    ip: ['addr', 'add', `${c}`, ...words, 'dev', link.name],
     type: RTM.NEWADDR,
     flags: NLM_F.CREATE | NLM_F.EXCL,
-    body: Buffer.concat([ifaddrmsg(familyOf(c.ip), c.prefix, flags, scope, link.index), encodeAttrs(attrs)]),
+    body: Buffer.concat([ifaddrmsg(afOf(c.ip), c.prefix, flags, scope, link.index), encodeAttrs(attrs)]),
     explainError: (e: NetlinkError) =>
       e.errno === 'EEXIST'
-        ? new TsrunError(`address ${c.ip}/${c.prefix} is already assigned to ${link.name}`, e.errno)
+        ? new TsrunError(`address ${c} is already assigned to ${link.name}`, e.errno)
         : e.errno === 'ENODEV'
           ? new TsrunError(`link ${link.name} does not exist`, e.errno)
           : e,
@@ -113,17 +113,16 @@ export function addrAdd(h: Handle, link: LinkRef, cidr: string, opts: AddrAddOpt
 }
 
 export function addrDel(h: Handle, link: LinkRef, cidr: string): void {
-  const c = parseCidr(cidr);
-  const family = familyOf(c.ip);
-  const bytes = ipToBytes(c.ip);
-  const attrs = family === AF_INET ? [attr.bytes(IFA.LOCAL, bytes), attr.bytes(IFA.ADDRESS, bytes)] : [attr.bytes(IFA.ADDRESS, bytes)];
+  const c = Cidr.parse(cidr, 'address');
+  const bytes = c.ip.toBytes();
+  const attrs = c.family === 4 ? [attr.bytes(IFA.LOCAL, bytes), attr.bytes(IFA.ADDRESS, bytes)] : [attr.bytes(IFA.ADDRESS, bytes)];
   h.do({
-    ip: ['addr', 'del', `${c.ip}/${c.prefix}`, 'dev', link.name],
+    ip: ['addr', 'del', `${c}`, 'dev', link.name],
     type: RTM.DELADDR,
     flags: 0,
-    body: Buffer.concat([ifaddrmsg(family, c.prefix, 0, 0, link.index), encodeAttrs(attrs)]),
+    body: Buffer.concat([ifaddrmsg(afOf(c.ip), c.prefix, 0, 0, link.index), encodeAttrs(attrs)]),
     explainError: (e: NetlinkError) =>
-      e.errno === 'EADDRNOTAVAIL' ? new TsrunError(`address ${c.ip}/${c.prefix} is not assigned to ${link.name}`, e.errno) : e,
+      e.errno === 'EADDRNOTAVAIL' ? new TsrunError(`address ${c} is not assigned to ${link.name}`, e.errno) : e,
   });
 }
 

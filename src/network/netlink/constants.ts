@@ -1,4 +1,6 @@
 /** rtnetlink constants from the kernel's uapi headers (netlink.h, rtnetlink.h, if_link.h, if_addr.h). */
+import type { Ip } from '../ip';
+
 export const NETLINK_ROUTE = 0;
 export const SOL_NETLINK = 270;
 export const NETLINK_EXT_ACK = 11;
@@ -98,6 +100,11 @@ export const RTN = { UNICAST: 1, LOCAL: 2, BROADCAST: 3, ANYCAST: 4, MULTICAST: 
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
+
+/** The address family netlink messages carry for an address. */
+export function afOf(ip: Ip): typeof AF_INET | typeof AF_INET6 {
+  return ip.family === 4 ? AF_INET : AF_INET6;
+}
 
 export const NLMSG_HDRLEN = 16;
 export const IFINFOMSG_LEN = 16;

@@ -3,7 +3,7 @@ import { TsrunError } from '../../sys/error';
 import { attr, attrString, attrU32, attrU8, decodeAttrs, encodeAttrs, type Attr } from './attributes';
 import { AF_UNSPEC, IFF, IFINFOMSG_LEN, IFLA, IFLA_INFO, NLM_F, OPERSTATES, RTM } from './constants';
 import type { Handle } from './handle';
-import { bytesToMac, macToBytes } from './ip';
+import { bytesToMac, macToBytes } from './mac';
 import type { KindCodec } from './kinds/kind';
 import { ipvlan, type IpvlanSpec } from './kinds/ipvlan';
 import { macvlan, type MacvlanSpec } from './kinds/macvlan';
@@ -57,10 +57,15 @@ export interface LinkAddSpec {
   parent?: LinkRef;
   mtu?: number;
   mac?: string;
-  /** Create the link directly in the namespace of this fd (IFLA_NET_NS_FD). */
-  nsFd?: number;
-  /** How `ip` names that namespace in the explained command: `netns NAME`. */
-  nsName?: string;
+  /** Create the link directly in another namespace (IFLA_NET_NS_FD) instead of the handle's. */
+  netns?: TargetNetns;
+}
+
+/** A namespace a link is created in: an fd of it, its name for `ip ... netns NAME`, a handle there. */
+export interface TargetNetns {
+  fd: number;
+  name: string;
+  handle: Handle;
 }
 
 const IFNAMSIZ = 16;
@@ -161,7 +166,7 @@ function describeAdd(spec: LinkAddSpec & KindSpec): string[] {
   const words = ['link', 'add'];
   if (spec.parent) words.push('link', spec.parent.name);
   words.push('name', spec.name);
-  if (spec.nsFd !== undefined) words.push('netns', spec.nsName ?? `fd:${spec.nsFd}`);
+  if (spec.netns) words.push('netns', spec.netns.name);
   if (spec.mtu !== undefined) words.push('mtu', String(spec.mtu));
   if (spec.mac !== undefined) words.push('address', spec.mac.toLowerCase());
   words.push('type', spec.kind, ...codec(spec).describe(spec));
@@ -183,7 +188,12 @@ function addError(spec: LinkAddSpec & KindSpec): (e: NetlinkError) => TsrunError
   };
 }
 
-export function linkAdd(h: Handle, spec: LinkAddSpec & KindSpec): void {
+/**
+ * `ip link add`, returning the link made (its index, kind, MAC ...). The kernel acknowledges
+ * RTM_NEWLINK without describing the link (it honours NLM_F_ECHO for links only from Linux 6.3,
+ * and never into another namespace), so the link is read back by name where it now lives.
+ */
+export function linkAdd(h: Handle, spec: LinkAddSpec & KindSpec): Link {
   validateLinkName(spec.name);
   if (spec.kind === 'veth') validateLinkName(spec.peer.name);
   const k = codec(spec);
@@ -195,7 +205,7 @@ export function linkAdd(h: Handle, spec: LinkAddSpec & KindSpec): void {
   if (spec.parent) attrs.push(attr.u32(IFLA.LINK, spec.parent.index));
   if (spec.mtu !== undefined) attrs.push(attr.u32(IFLA.MTU, spec.mtu));
   if (spec.mac !== undefined) attrs.push(attr.bytes(IFLA.ADDRESS, macToBytes(spec.mac)));
-  if (spec.nsFd !== undefined) attrs.push(attr.u32(IFLA.NET_NS_FD, spec.nsFd));
+  if (spec.netns) attrs.push(attr.u32(IFLA.NET_NS_FD, spec.netns.fd));
   h.do({
     ip: describeAdd(spec),
     type: RTM.NEWLINK,
@@ -203,6 +213,7 @@ export function linkAdd(h: Handle, spec: LinkAddSpec & KindSpec): void {
     body: Buffer.concat([ifinfomsg(0), encodeAttrs(attrs)]),
     explainError: addError(spec),
   });
+  return linkByName(spec.netns?.handle ?? h, spec.name);
 }
 
 export function linkDel(h: Handle, link: LinkRef): void {

@@ -1,9 +1,9 @@
 /** Routes (RTM_*ROUTE): what `ip route` does. */
 import { TsrunError } from '../../sys/error';
 import { attr, attrU32, decodeAttrs, encodeAttrs, type Attr } from './attributes';
-import { AF_INET, AF_INET6, AF_UNSPEC, NLM_F, RT_SCOPE, RT_TABLE, RTA, RTM, RTMSG_LEN, RTN, RTPROT } from './constants';
+import { AF_INET, AF_INET6, AF_UNSPEC, afOf, NLM_F, RT_SCOPE, RT_TABLE, RTA, RTM, RTMSG_LEN, RTN, RTPROT } from './constants';
 import type { Handle } from './handle';
-import { bytesToIp, familyOf, ipToBytes, parseCidr } from './ip';
+import { Cidr, Ip } from '../ip';
 import type { LinkRef } from './link';
 import type { NetlinkError } from './socket';
 
@@ -53,10 +53,10 @@ export function decodeRoute(body: Buffer): Route {
   const src = a.get(RTA.PREFSRC);
   return {
     family,
-    dst: dst ? `${bytesToIp(dst)}/${dstLen}` : dstLen === 0 ? 'default' : `?/${dstLen}`,
-    gateway: gw ? bytesToIp(gw) : undefined,
+    dst: dst ? `${Ip.fromBytes(dst)}/${dstLen}` : dstLen === 0 ? 'default' : `?/${dstLen}`,
+    gateway: gw ? Ip.fromBytes(gw).toString() : undefined,
     linkIndex: attrU32(a.get(RTA.OIF)),
-    prefsrc: src ? bytesToIp(src) : undefined,
+    prefsrc: src ? Ip.fromBytes(src).toString() : undefined,
     metric: attrU32(a.get(RTA.PRIORITY)),
     table: attrU32(a.get(RTA.TABLE)) ?? body.readUInt8(4),
     scope: body.readUInt8(6),
@@ -68,26 +68,27 @@ export function decodeRoute(body: Buffer): Route {
 function encodeSpec(spec: RouteSpec): { family: number; dstLen: number; attrs: Attr[]; words: string[]; scope: number } {
   const attrs: Attr[] = [];
   const words: string[] = [spec.dst];
-  let family: number = spec.family ?? (spec.gateway ? familyOf(spec.gateway) : AF_INET);
+  const gateway = spec.gateway ? Ip.require(spec.gateway, 'gateway') : undefined;
+  let family: number = spec.family ?? (gateway ? afOf(gateway) : AF_INET);
   let dstLen = 0;
   if (spec.dst !== 'default') {
-    const c = parseCidr(spec.dst);
-    family = familyOf(c.ip);
+    const c = Cidr.parse(spec.dst, 'route destination');
+    family = afOf(c.ip);
     dstLen = c.prefix;
-    attrs.push(attr.bytes(RTA.DST, ipToBytes(c.ip)));
-    words[0] = `${c.ip}/${c.prefix}`;
+    attrs.push(attr.bytes(RTA.DST, c.ip.toBytes()));
+    words[0] = `${c}`;
   }
-  if (spec.gateway) {
-    if (familyOf(spec.gateway) !== family) throw new TsrunError(`gateway ${spec.gateway} is not of the family of ${spec.dst}`);
-    attrs.push(attr.bytes(RTA.GATEWAY, ipToBytes(spec.gateway)));
-    words.push('via', spec.gateway);
+  if (gateway) {
+    if (afOf(gateway) !== family) throw new TsrunError(`gateway ${spec.gateway} is not of the family of ${spec.dst}`);
+    attrs.push(attr.bytes(RTA.GATEWAY, gateway.toBytes()));
+    words.push('via', spec.gateway!);
   }
   if (spec.dev) {
     attrs.push(attr.u32(RTA.OIF, spec.dev.index));
     words.push('dev', spec.dev.name);
   }
   if (spec.src) {
-    attrs.push(attr.bytes(RTA.PREFSRC, ipToBytes(spec.src)));
+    attrs.push(attr.bytes(RTA.PREFSRC, Ip.require(spec.src, 'source address').toBytes()));
     words.push('src', spec.src);
   }
   if (spec.metric !== undefined) {

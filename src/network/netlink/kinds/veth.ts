@@ -6,8 +6,8 @@ const VETH_INFO_PEER = 1;
 
 export interface VethSpec {
   kind: 'veth';
-  /** The peer may be created straight in another namespace; nsName names it for iproute2. */
-  peer: { name: string; nsFd?: number; nsName?: string };
+  /** The peer may be created straight in another namespace: an fd of it, and its name for iproute2. */
+  peer: { name: string; netns?: { fd: number; name: string } };
 }
 
 export interface VethInfo {
@@ -23,10 +23,10 @@ export const veth: KindCodec<VethSpec, VethInfo> = {
       VETH_INFO_PEER,
       Buffer.concat([
         Buffer.alloc(IFINFOMSG_LEN),
-        encodeAttrs([attr.str(IFLA.IFNAME, s.peer.name), ...(s.peer.nsFd !== undefined ? [attr.u32(IFLA.NET_NS_FD, s.peer.nsFd)] : [])]),
+        encodeAttrs([attr.str(IFLA.IFNAME, s.peer.name), ...(s.peer.netns ? [attr.u32(IFLA.NET_NS_FD, s.peer.netns.fd)] : [])]),
       ]),
     ),
   ],
   decode: () => ({ kind: 'veth' }),
-  describe: (s) => ['peer', 'name', s.peer.name, ...(s.peer.nsFd !== undefined ? ['netns', s.peer.nsName ?? `fd:${s.peer.nsFd}`] : [])],
+  describe: (s) => ['peer', 'name', s.peer.name, ...(s.peer.netns ? ['netns', s.peer.netns.name] : [])],
 };
