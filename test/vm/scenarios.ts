@@ -220,15 +220,16 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'cgroup v2: limits, the devices eBPF program, seccomp and stats (ava) pass on a unified hierarchy',
+    name: 'cgroup v2: limits, the devices eBPF program and stats (ava) pass on a unified hierarchy',
     cleanup: {},
     async run(c) {
       const h = c.host('host1');
       // The CI machine has cgroup v1; the guests, like most current distributions, v2 only.
       const layout = await c.try('host1', 'stat -f -c %T /sys/fs/cgroup', 30_000);
       c.match(layout.out, /^cgroup2fs$/m, 'the guest has the unified hierarchy at /sys/fs/cgroup');
-      const files = 'dist/test/integration/limits.test.js dist/test/security/devices.test.js dist/test/security/seccomp.test.js';
-      // Each file compiles the probe and imports an image of its own first: minutes under emulation.
+      // seccomp needs no cgroup: its tests run on the CI machine only.
+      const files = 'dist/test/integration/limits.test.js dist/test/security/devices.test.js';
+      // Each file imports an image of its own first (the probe is the one the ava stage compiled, in .cache): minutes under emulation.
       const r = await c.try('host1', `cd ${h.repo} && node node_modules/ava/entrypoints/cli.mjs --tap --timeout=20m ${files} 2>&1`, 1_800_000);
       c.match(r.out, /^# fail 0$/m, `${files}: no test failed`);
       c.match(r.out, /^# pass [1-9]\d*$/m, `${files}: tests passed`);
