@@ -334,11 +334,16 @@ function existingContainer(byPolicy: boolean): Claim {
     },
     undo(rec, err) {
       if (!findContainer(rec.id)) return; // removed meanwhile (rm -f)
-      const exitCode = err instanceof StartError ? err.exitCode : 125;
-      rec.state = { ...rec.state, monitor: null, error: err instanceof Error ? err.message : String(err), ...(rec.state.status === 'exited' && { exitCode }) };
+      rec.state = { ...rec.state, monitor: null, ...startFailure(err) };
       writeContainerRecord(rec);
     },
   };
+}
+
+/** What Docker records of a start that failed: its error, and 127 or 126 from exec, else 128. */
+function startFailure(err: unknown): { error: string; exitCode: number } {
+  const exitCode = err instanceof StartError && (err.exitCode === 126 || err.exitCode === 127) ? err.exitCode : 128;
+  return { error: err instanceof Error ? err.message : String(err), exitCode };
 }
 
 /** A stop or kill during the back-off of a restart policy: the container stays stopped. */
@@ -511,7 +516,13 @@ export function startable(ref: string): { rec: ContainerRecord; network: Contain
     const rec = findContainer(ref, reconcile());
     if (!rec) throw new StartError(`No such container: ${ref}`, 1);
     refuseRunning(rec);
-    return { rec, network: ContainerNetwork.ofRecord(rec) };
+    try {
+      return { rec, network: ContainerNetwork.ofRecord(rec) };
+    } catch (err) {
+      // A network removed while the container was stopped: recorded as Docker records it.
+      writeContainerRecord({ ...rec, state: { ...rec.state, ...startFailure(err) } });
+      throw err;
+    }
   });
 }
 

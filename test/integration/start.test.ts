@@ -133,7 +133,7 @@ test("start fails with its network gone: one line, exit 1, the container as it w
     const r = s.run(['start', 'orphan']);
     t.is(r.code, 1);
     t.is(r.stderr, "tsrun: network gone not found (see 'tsrun network ls')\n");
-    t.like(inspect(s, 'orphan').State, { Status: 'exited', ExitCode: 0 });
+    t.like(inspect(s, 'orphan').State, { Status: 'exited', ExitCode: 128, Error: "network gone not found (see 'tsrun network ls')" }, "as Docker records it");
     t.is(s.run(['start', '-a', 'orphan']).code, 1, 'start -a too');
     ok(s, ['network', 'disconnect', '-f', 'gone', 'orphan']);
     t.is(s.run(['start', '-a', 'orphan']).code, 0, 'disconnected from it, the container starts (on no network)');
@@ -148,6 +148,7 @@ test('a start whose command cannot run leaves the container as it was, with the 
     t.regex(r.stderr, /^tsrun: .*nosuchcommand.*\n$/);
     const st = inspect(s, 'typo').State;
     t.is(st.Status, 'created');
+    t.is(st.ExitCode, 127, "exec's code, recorded as Docker does");
     t.regex(st.Error, /nosuchcommand/);
     t.is(ok(s, ['ps', '-aq']).length, 13, 'the container is still there');
   });
