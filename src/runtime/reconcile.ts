@@ -49,7 +49,9 @@ function undoStart(rec: ContainerRecord): ContainerRecord | undefined {
     removeContainerRecord(rec.id);
     return undefined;
   }
-  const restored: ContainerRecord = { ...rec, state: { ...rec.state, monitor: null } };
+  // A monitor that died in its restart policy's back-off leaves the container simply exited.
+  const { restarting: _, ...state } = rec.state;
+  const restored: ContainerRecord = { ...rec, state: { ...state, monitor: null } };
   tryWrite(`that container ${rec.name} left its networks`, () => releaseEndpoints(restored));
   tryWrite(`that the start of container ${rec.name} ended`, () => writeContainerRecord(restored));
   return restored;

@@ -5,7 +5,7 @@
  * container; a start that fails or is killed leaves the container as it was.
  */
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, isRoot, withState, type StateRoot } from '../helpers/tsrun';
@@ -254,5 +254,23 @@ test('a foreground run with --restart always exits with the first exit and leave
     }
     t.regex(ok(s, ['logs', 'fg']), /^once\n/, 'the restarted runs write to its log');
     ok(s, ['rm', '-f', 'fg']);
+  });
+});
+
+test("a monitor killed during its restart policy's back-off leaves the container exited, not restarting for ever", async (t) => {
+  await withState(async (s) => {
+    ok(s, ['run', '-d', '--restart', 'always', '--name', 'loop', 'alpine', 'sh', '-c', 'exit 5']);
+    const deadline = Date.now() + 30_000;
+    let monitor = 0;
+    // The back-off doubles: by the 5th restart it waits 1.6 s, time enough to catch it in Restarting.
+    while (!(inspect(s, 'loop').State.Restarting && inspect(s, 'loop').RestartCount >= 5)) {
+      if (Date.now() > deadline) return t.fail('never seen restarting');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    monitor = JSON.parse(readFileSync(join(s.dir, 'containers', inspect(s, 'loop').Id, 'config.json'), 'utf8')).state.monitor.pid;
+    process.kill(monitor, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    t.like(inspect(s, 'loop').State, { Status: 'exited', Restarting: false, ExitCode: 5 });
+    t.regex(ok(s, ['ps', '-a']), /Exited \(5\)/);
   });
 });
