@@ -50,6 +50,8 @@ import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
 import { reconcile } from './reconcile';
 import { relayPty, type PtyEnds, type PtyRelay } from './tty-relay';
+import { parseMounts } from './mounts';
+import { checkMountSources, initMounts } from './volume-mounts';
 
 export interface RunOptions {
   image: string;
@@ -80,6 +82,10 @@ export interface RunOptions {
   logOpts?: string[];
   /** --add-host, --dns, --dns-search, --dns-option. */
   names?: NameFlags;
+  /** -v/--volume, --mount, --tmpfs as given. */
+  volumes?: string[];
+  mounts?: string[];
+  tmpfs?: string[];
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -111,6 +117,8 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
   const resources = parseResources(opts.resources);
   const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
   const names = nameConfig(opts.names ?? {}, () => hostGatewayIp(network.mode, network.network));
+  const mounts = parseMounts({ volumes: opts.volumes, mounts: opts.mounts, tmpfs: opts.tmpfs });
+  checkMountSources(mounts);
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -132,6 +140,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       resources,
       log,
       ...names,
+      ...(mounts.length > 0 && { mounts }),
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -178,6 +187,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
       hostname: containerDir.file(rec.id, 'hostname'),
       'resolv.conf': containerDir.file(rec.id, 'resolv.conf'),
     },
+    mounts: initMounts(rec),
   };
 }
 
