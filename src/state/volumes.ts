@@ -48,15 +48,23 @@ export function requireVolume(name: string): VolumeRecord {
   return v;
 }
 
-/** Every volume, by name; anything else under volumes/ is reported once and left alone. */
+/**
+ * Every volume, by name. The temporary directories of a creation or removal that was killed
+ * are removed (both happen under the lock this is called under); anything else under
+ * volumes/ is reported once and left alone.
+ */
 export function listVolumes(): VolumeRecord[] {
   const dir = volumeDir.all();
   if (!lstatSync(dir, { throwIfNoEntry: false })) return [];
   const out: VolumeRecord[] = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
+    if (name.startsWith('.tmp-')) {
+      rmSync(path, { recursive: true, force: true });
+      continue;
+    }
     if (!NAME.test(name) || !lstatSync(path).isDirectory()) {
-      if (!name.startsWith('.tmp-')) reportForeign(path, 'not a volume of tsrun');
+      reportForeign(path, 'not a volume of tsrun');
       continue;
     }
     const v = findVolume(name);
