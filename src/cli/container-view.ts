@@ -2,7 +2,7 @@
 import type { AttachedEndpoint, ContainerRecord, DeadContainer, NetworkAttachment, Resources } from '../state/containers';
 import { TsrunError } from '../sys/error';
 import { goTime, humanDuration, timeAgo } from './table';
-import { mountsView, usesVolume } from './mounts-view';
+import { localVolumes, mountsView, psMounts, usesVolume } from './mounts-view';
 import { matches, matchLabels, type Filters } from './format/filters';
 import { row } from './format/render';
 import type { GoStruct } from './format/values';
@@ -52,8 +52,8 @@ export function psContext(c: ContainerRecord, trunc: boolean): GoStruct {
     Size: () => '0B',
     Labels: () => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
     Label: (name: string) => labels[name] ?? '',
-    Mounts: () => '',
-    LocalVolumes: () => '0',
+    Mounts: () => psMounts(c, trunc),
+    LocalVolumes: () => localVolumes(c),
     Networks: () => Object.keys(networksOf(c)).join(','),
   });
 }

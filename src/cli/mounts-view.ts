@@ -37,3 +37,16 @@ export function mountsView(c: ContainerRecord): {
 export function usesVolume(c: ContainerRecord, value: string): boolean {
   return (c.config.mounts ?? []).some((m) => m.type !== 'tmpfs' && (m.source === value || m.target === value));
 }
+
+/** `ps --format '{{.Mounts}}'`: each mount's volume name or host source, cut to 15 characters unless --no-trunc. */
+export function psMounts(c: ContainerRecord, trunc: boolean): string {
+  return mountsView(c).mounts.map((m) => {
+    const name = String(m.Name ?? m.Source);
+    return trunc && [...name].length > 15 ? `${[...name].slice(0, 14).join('')}…` : name;
+  }).join(',');
+}
+
+/** `{{.LocalVolumes}}`: how many of its mounts are volumes of the local driver. */
+export function localVolumes(c: ContainerRecord): string {
+  return String((c.config.mounts ?? []).filter((m) => m.type === 'volume').length);
+}

@@ -27,7 +27,6 @@ export function volumeContext(v: VolumeRecord): GoStruct {
     // Docker fills these in only for `system df -v`.
     Links: () => 'N/A',
     Size: () => 'N/A',
-    CreatedAt: () => v.created,
   });
 }
 

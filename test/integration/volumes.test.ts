@@ -120,6 +120,7 @@ test('volume create, ls, inspect -f, rm: in use refused with Docker\'s words, pr
   const id = state.run(['create', '-v', 'labvol:/data', 'alpine', 'true']).stdout.trim();
   t.regex(id, /^[0-9a-f]{64}$/);
   t.is(state.run(['ps', '-aq', '--no-trunc', '--filter', 'volume=labvol']).stdout, `${id}\n`);
+  t.is(state.run(['ps', '-a', '--filter', 'volume=/data', '--format', '{{.Mounts}} {{.LocalVolumes}}']).stdout, 'labvol 1\n');
   const rm = state.run(['volume', 'rm', 'labvol']);
   t.is(rm.code, 1);
   t.is(rm.stderr, `tsrun: remove labvol: volume is in use - [${id}]\n`);
