@@ -41,7 +41,9 @@ export function volumeCommands(y: Argv): Argv {
         validateVolumeName(name);
         const { ensureVolume } = await import('../state/volumes');
         const { withLock } = await import('../state/lock');
-        withLock(() => ensureVolume(name, labelsOf(list(a.label)), {}));
+        // dockerd 20.10 shows Labels null when none were given, and Options null.
+        const labels = list(a.label);
+        withLock(() => ensureVolume(name, labels.length > 0 ? labelsOf(labels) : null));
         console.log(name);
       },
     )

@@ -259,6 +259,8 @@ export function parseTmpfsFlag(raw: string): MountConfig {
   const colon = raw.indexOf(':');
   const target = colon === -1 ? raw : raw.slice(0, colon);
   const options = colon === -1 ? '' : raw.slice(colon + 1);
+  // Docker checks a --tmpfs target with its own words, not a mount config's.
+  if (!posix.isAbsolute(target)) throw new TsrunError(`invalid mount path: '${target}' mount path must be absolute`);
   const clean = checkTarget('tmpfs', target);
   let flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   const data: string[] = [];
@@ -269,7 +271,7 @@ export function parseTmpfsFlag(raw: string): MountConfig {
       continue;
     }
     const [key] = o.split('=', 1);
-    if (!TMPFS_DATA.includes(key!)) throw new TsrunError(`Invalid tmpfs option ["${o.split('=').slice(0, 2).join('" "')}"] in --tmpfs ${raw} (flags: rw, ro, exec, noexec, suid, nosuid, dev, nodev; data: ${TMPFS_DATA.join('=, ')}=)`);
+    if (!TMPFS_DATA.includes(key!)) throw new TsrunError(`invalid tmpfs option ["${o.split('=').slice(0, 2).join('" "')}"] in --tmpfs ${raw} (flags: rw, ro, exec, noexec, suid, nosuid, dev, nodev; data: ${TMPFS_DATA.join('=, ')}=)`);
     data.push(o);
   }
   return { origin: 'tmpfs', spec: raw, type: 'tmpfs', source: '', target: clean, readonly: (flags & MS_RDONLY) !== 0, mode: '', propagation: '', tmpfs: { flags, data: data.join(',') } };

@@ -23,6 +23,18 @@ export function checkMountSources(mounts: MountConfig[]): void {
   }
 }
 
+/**
+ * The container's volumes, made if missing (as Docker makes them when the container is
+ * created), the image's content copied into any that is empty. Call under the lock.
+ */
+export function makeVolumes(rec: ContainerRecord): void {
+  for (const m of rec.config.mounts ?? []) {
+    if (m.type !== 'volume') continue;
+    ensureVolume(m.source);
+    if (!m.noCopy) copyUp(m.source, imageRootfs(rec.image.id), m.target);
+  }
+}
+
 /** What init mounts for the container's mounts; makes what a start needs first. */
 export function initMounts(rec: ContainerRecord): InitMount[] {
   const mounts = rec.config.mounts ?? [];
@@ -34,15 +46,7 @@ export function initMounts(rec: ContainerRecord): InitMount[] {
       throw fromNodeError(err, `create the host directory ${m.source} for -v ${m.spec}`);
     }
   }
-  if (mounts.some((m) => m.type === 'volume')) {
-    withLock(() => {
-      for (const m of mounts) {
-        if (m.type !== 'volume') continue;
-        ensureVolume(m.source);
-        if (!m.noCopy) copyUp(m.source, imageRootfs(rec.image.id), m.target);
-      }
-    });
-  }
+  if (mounts.some((m) => m.type === 'volume')) withLock(() => makeVolumes(rec));
   return mountOrder(mounts).map((m): InitMount => {
     if (m.type === 'tmpfs') return { type: 'tmpfs', target: m.target, flags: m.tmpfs!.flags, data: m.tmpfs!.data };
     const source = m.type === 'volume' ? volumeDir.data(m.source) : m.source;

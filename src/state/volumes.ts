@@ -17,7 +17,7 @@ import { stateRoot } from './root';
 export interface VolumeRecord {
   name: string;
   created: string;
-  /** null when made by a container (Docker shows null there, {} for `volume create`). */
+  /** null when none were given (as dockerd 20.10 shows them). */
   labels: Record<string, string> | null;
   options: Record<string, string> | null;
 }

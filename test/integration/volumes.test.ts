@@ -112,7 +112,8 @@ test('volume create, ls, inspect -f, rm: in use refused with Docker\'s words, pr
   if (!root(t)) return;
   t.is(state.run(['volume', 'create', '--label', 'team=net', 'labvol']).stdout, 'labvol\n');
   t.is(state.run(['volume', 'create', 'idle1']).code, 0);
-  t.is(state.run(['volume', 'inspect', '-f', '{{.Labels.team}} {{.Driver}} {{json .Options}}', 'labvol']).stdout, 'net local {}\n');
+  t.is(state.run(['volume', 'inspect', '-f', '{{.Labels.team}} {{.Driver}} {{json .Options}}', 'labvol']).stdout, 'net local null\n');
+  t.is(state.run(['volume', 'inspect', '-f', '{{json .Labels}}', 'idle1']).stdout, 'null\n');
   const ls = state.run(['volume', 'ls']).stdout.split('\n');
   t.regex(ls[0]!, /^DRIVER\s+VOLUME NAME$/);
   t.true(ls.some((l) => /^local\s+labvol$/.test(l)));
@@ -146,6 +147,7 @@ test('anonymous volumes: a 64-hex name, removed with run --rm, kept by rm, remov
   const mounts = JSON.parse(state.run(['inspect', '-f', '{{json .Mounts}}', id]).stdout) as Array<{ Name: string }>;
   const name = mounts[0]!.Name;
   t.regex(name, /^[0-9a-f]{64}$/);
+  t.true(volumes().includes(name), 'made when the container is created, as Docker makes it');
   t.is(state.run(['inspect', '-f', '{{json .Config.Volumes}} {{json .HostConfig.Binds}}', id]).stdout, '{"/scratch":{}} null\n');
   t.is(state.run(['start', '-a', id]).code, 0);
   t.true(volumes().includes(name));
@@ -200,7 +202,8 @@ test('each refusal: Docker\'s message, exit 125, and nothing left (no container,
     [['-v', `${host}:/x`, '--tmpfs', '/x'], 'Duplicate mount point: /x'],
     [['--mount', 'type=bind,src=/tmp'], 'invalid argument "type=bind,src=/tmp" for "--mount" flag: target is required'],
     [['--mount', 'type=volume,src=refvol,dst=/x,size=1'], `invalid argument "type=volume,src=refvol,dst=/x,size=1" for "--mount" flag: unexpected key 'size' in 'size=1'`],
-    [['--tmpfs', 'rel'], `invalid mount config for type "tmpfs": invalid mount path: 'rel' mount path must be absolute`],
+    [['--tmpfs', 'rel'], `invalid mount path: 'rel' mount path must be absolute`],
+    [['--tmpfs', '/t:bogus'], `invalid tmpfs option ["bogus"] in --tmpfs /t:bogus (flags: rw, ro, exec, noexec, suid, nosuid, dev, nodev; data: size=, mode=, uid=, gid=, nr_inodes=, nr_blocks=, mpol=)`],
   ];
   const before = volumes();
   for (const [flags, message] of cases) {
