@@ -10,8 +10,8 @@ import { newId } from '../state/id';
 import type { MountConfig, MountType } from '../state/mount-config';
 import { TsrunError } from '../sys/error';
 
-export type { MountConfig } from '../state/mount-config';
-
+// mount(2) flags, as sys/mount.ts has them: not imported from there, which loads ffi-rs,
+// so that `volume create` and the checks before a run pay nothing for it.
 const MS_RDONLY = 0x1;
 const MS_NOSUID = 0x2;
 const MS_NODEV = 0x4;
@@ -56,7 +56,7 @@ function mountConfigError(type: string, why: string): TsrunError {
 /** The checks Docker's daemon makes of every mount's target. */
 function checkTarget(type: string, target: string): string {
   if (target === '') throw mountConfigError(type, 'field Target must not be empty');
-  if (posix.normalize(target) === '/' || posix.normalize(target) === '//') throw mountConfigError(type, "invalid specification: destination can't be '/'");
+  if (posix.normalize(target) === '/') throw mountConfigError(type, "invalid specification: destination can't be '/'");
   if (!posix.isAbsolute(target)) throw mountConfigError(type, `invalid mount path: '${target}' mount path must be absolute`);
   return cleanPath(target);
 }
@@ -134,7 +134,7 @@ function parseBool(v: string): boolean | undefined {
 }
 
 /** Docker's RAMInBytes: 64m, 1g, 512k, 100 (bytes). */
-export function ramInBytes(v: string): number | undefined {
+function ramInBytes(v: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)i?b?$/i.exec(v);
   if (!m) return undefined;
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }[m[2]!.toLowerCase() as ''];

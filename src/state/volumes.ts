@@ -149,9 +149,8 @@ export function removeVolume(name: string, containers?: ContainerRecord[]): void
 
 /** The anonymous volumes of a container that is being removed, unless another container uses one. */
 export function removeAnonymousVolumes(rec: ContainerRecord): void {
+  const anonymous = (rec.config.mounts ?? []).filter((m) => m.type === 'volume' && m.anonymous && findVolume(m.source));
+  if (anonymous.length === 0) return;
   const others = listContainers().filter((c) => c.id !== rec.id);
-  for (const m of rec.config.mounts ?? []) {
-    if (m.type !== 'volume' || !m.anonymous || !findVolume(m.source)) continue;
-    if (volumeUsers(m.source, others).length === 0) removeVolume(m.source, others);
-  }
+  for (const m of anonymous) if (volumeUsers(m.source, others).length === 0) removeVolume(m.source, others);
 }
