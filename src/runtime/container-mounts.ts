@@ -39,13 +39,29 @@ function fileTarget(root: RootDir, target: string): number {
   return root.ensureFile(target);
 }
 
+/** A directory onto a file or a file onto a directory, said so (runc says `not a directory`). */
+function kindMismatch(err: unknown, m: { source: string; target: string }, root: RootDir, dir: boolean): unknown {
+  const errno = (err as TsrunError).errno;
+  if (errno !== 'ENOTDIR' && errno !== 'EEXIST' && errno !== 'EISDIR') return err;
+  const what = dir ? 'the directory' : 'the file';
+  const onto = dir ? 'a directory' : 'a file';
+  return new TsrunError(`cannot mount ${what} ${m.source} on ${root.describe(m.target)}: that path is not ${onto} (or one of its parents is a file)`, errno);
+}
+
 function bindInto(root: RootDir, m: Extract<InitMount, { type: 'bind' }>): void {
   const src = openSource(m.source);
   try {
     const dir = fstatSync(src).isDirectory();
-    const dst = dir ? root.mkdirAll(m.target) : fileTarget(root, m.target);
+    let dst: number;
+    try {
+      dst = dir ? root.mkdirAll(m.target) : fileTarget(root, m.target);
+    } catch (err) {
+      throw kindMismatch(err, m, root, dir);
+    }
     try {
       bindMount(fdPath(src), fdPath(dst), m.recursive ? MS.REC : 0, { source: m.source, target: root.describe(m.target) });
+    } catch (err) {
+      throw kindMismatch(err, m, root, dir);
     } finally {
       closeSync(dst);
     }

@@ -218,6 +218,26 @@ test('each refusal: Docker\'s message, exit 125, and nothing left (no container,
   t.deepEqual(hostMountsOf(host, state.dir), []);
 });
 
+test('a mount init cannot make (a directory onto a file, a file onto a directory): exit 125, nothing left', (t) => {
+  if (!root(t)) return;
+  const file = join(host, 'a-file');
+  writeFileSync(file, 'x');
+  const before = volumes();
+  const cases: Array<[string, string]> = [
+    [`${host}:/etc/passwd`, `cannot mount the directory ${host} on /etc/passwd in the container: that path is not a directory (or one of its parents is a file)`],
+    [`${file}:/etc`, `cannot mount the file ${file} on /etc in the container: that path is not a file (or one of its parents is a file)`],
+  ];
+  for (const [bind, message] of cases) {
+    const r = state.run(['run', '--rm', '-v', '/anon-never', '-v', bind, 'alpine', 'true']);
+    t.is(r.code, 125, bind);
+    t.is(r.stderr, `tsrun: ${message}\n`, bind);
+  }
+  t.deepEqual(state.containerIds(), []);
+  t.deepEqual(volumes(), before, 'the anonymous volume made for the run is gone with it');
+  t.deepEqual(state.mounts(), []);
+  t.deepEqual(hostMountsOf(host, state.dir), []);
+});
+
 for (const [kind, link] of [['a path climbing out of the root', '/../../../../../../../../../../VICTIM'], ['/etc', '/etc']] as const) {
   test(`an image whose /data is a symlink to ${kind}: -v DIR:/data/sub lands inside the container, never on the host`, (t) => {
     if (!root(t)) return;
