@@ -30,8 +30,12 @@ export function checkMountSources(mounts: MountConfig[]): void {
 export function makeVolumes(rec: ContainerRecord): void {
   for (const m of rec.config.mounts ?? []) {
     if (m.type !== 'volume') continue;
-    ensureVolume(m.source);
-    if (!m.noCopy) copyUp(m.source, imageRootfs(rec.image.id), m.target);
+    const fill = (data: string): void => {
+      if (!m.noCopy) copyUp(data, imageRootfs(rec.image.id), m.target);
+    };
+    // A new volume is filled before it appears; one that exists and is empty is filled in place, as Docker does.
+    ensureVolume(m.source, null, fill);
+    fill(volumeDir.data(m.source));
   }
 }
 

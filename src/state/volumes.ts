@@ -19,7 +19,8 @@ export interface VolumeRecord {
   created: string;
   /** null when none were given (as dockerd 20.10 shows them). */
   labels: Record<string, string> | null;
-  options: Record<string, string> | null;
+  /** Driver options: tsrun's local volumes take none (null, as dockerd shows it then). */
+  options: null;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -80,18 +81,19 @@ function now(): string {
 
 /**
  * The volume `name`, made if it does not exist (with `labels`, or null ones when a container
- * makes it). Returns it and whether it is new. Made in a temporary directory and renamed into
- * place, so a killed command leaves no half-made volume.
+ * makes it), `fill` writing its first content. Made in a temporary directory and renamed
+ * into place, so a killed command leaves no half-made or half-filled volume.
  */
-export function ensureVolume(name: string, labels: Record<string, string> | null = null, options: Record<string, string> | null = null): { volume: VolumeRecord; created: boolean } {
+export function ensureVolume(name: string, labels: Record<string, string> | null = null, fill: (data: string) => void = () => undefined): VolumeRecord {
   const existing = findVolume(name);
-  if (existing) return { volume: existing, created: false };
-  const volume: VolumeRecord = { name, created: now(), labels, options };
+  if (existing) return existing;
+  const volume: VolumeRecord = { name, created: now(), labels, options: null };
   mkdirSync(volumeDir.all(), { recursive: true, mode: 0o700 });
   const tmp = join(volumeDir.all(), `.tmp-${process.pid}-${name}`);
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(join(tmp, '_data'), { recursive: true, mode: 0o755 });
   try {
+    mkdirSync(join(tmp, '_data'), { recursive: true, mode: 0o755 });
+    fill(join(tmp, '_data'));
     writeJsonAtomic(join(tmp, 'volume.json'), volume);
     // A directory left by a killed removal has no volume.json: it is not a volume, replace it.
     rmSync(volumeDir.root(name), { recursive: true, force: true });
@@ -100,16 +102,15 @@ export function ensureVolume(name: string, labels: Record<string, string> | null
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  return { volume, created: true };
+  return volume;
 }
 
 /**
- * Docker's copy-up: while the volume's directory is empty, the image's content at `target`
- * (resolved inside the image's root, never through a link out of it) is copied into it with
- * owners, modes, times and links as they are.
+ * Docker's copy-up: the image's content at `target` (resolved inside the image's root, never
+ * through a link out of it) copied into `data`, an empty volume's directory, with owners,
+ * modes, times and links as they are.
  */
-export function copyUp(name: string, imageRoot: string, target: string): void {
-  const data = volumeDir.data(name);
+export function copyUp(data: string, imageRoot: string, target: string): void {
   if (readdirSync(data).length > 0) return;
   // Loaded here: it brings ffi-rs, which listing containers or volumes never needs.
   const { O, RootDir } = require('../sys/root-dir') as typeof import('../sys/root-dir');
@@ -125,7 +126,7 @@ export function copyUp(name: string, imageRoot: string, target: string): void {
   try {
     // cp reaches the directory through this process's fd: the path it resolved stays the one checked.
     const r = spawnSync('cp', ['-a', '--', `/proc/${process.pid}/fd/${fd}/.`, data], { encoding: 'utf8' });
-    if (r.status !== 0) throw new TsrunError(`copy the image's ${target} into volume ${name}: ${(r.stderr || r.error?.message || '').trim()}`);
+    if (r.status !== 0) throw new TsrunError(`copy the image's ${target} into a volume: ${(r.stderr || r.error?.message || '').trim()}`);
   } finally {
     closeSync(fd);
   }
