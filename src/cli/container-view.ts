@@ -3,6 +3,7 @@ import type { AttachedEndpoint, ContainerRecord, DeadContainer, NetworkAttachmen
 import { Cidr } from '../network/ip';
 import { TsrunError } from '../sys/error';
 import { goTime, humanDuration, timeAgo } from './table';
+import { localVolumes, mountsView, psMounts, usesVolume } from './mounts-view';
 import { matches, matchLabels, type Filters } from './format/filters';
 import { row } from './format/render';
 import type { GoStruct } from './format/values';
@@ -52,8 +53,8 @@ export function psContext(c: ContainerRecord, trunc: boolean): GoStruct {
     Size: () => '0B',
     Labels: () => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
     Label: (name: string) => labels[name] ?? '',
-    Mounts: () => '',
-    LocalVolumes: () => '0',
+    Mounts: () => psMounts(c, trunc),
+    LocalVolumes: () => localVolumes(c),
     Networks: () => Object.keys(networksOf(c)).join(','),
   });
 }
@@ -71,8 +72,8 @@ export function deadPsContext(d: DeadContainer, trunc: boolean): GoStruct {
 }
 
 /** Docker's `ps --filter` keys, and those Docker takes that tsrun has nothing to match with. */
-export const PS_FILTERS = ['id', 'name', 'label', 'status', 'network', 'ancestor', 'exited'] as const;
-export const PS_DOCKER_ONLY_FILTERS = ['before', 'since', 'health', 'isolation', 'is-task', 'publish', 'expose', 'volume'];
+export const PS_FILTERS = ['id', 'name', 'label', 'status', 'network', 'ancestor', 'exited', 'volume'] as const;
+export const PS_DOCKER_ONLY_FILTERS = ['before', 'since', 'health', 'isolation', 'is-task', 'publish', 'expose'];
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 /** Checks the values Docker's daemon checks; returns the test a container must pass. */
@@ -88,7 +89,8 @@ export function psFilter(f: Filters, imageIdOf: (ref: string) => string | undefi
     const status = dead ? 'dead' : c.state.restarting ? 'restarting' : c.state.status;
     if (!matches(f.get('id'), c.id)) return false;
     if (f.has('status') && !f.get('status')!.includes(status)) return false;
-    if (dead) return !['name', 'label', 'network', 'ancestor', 'exited'].some((k) => f.has(k));
+    if (dead) return !['name', 'label', 'network', 'ancestor', 'exited', 'volume'].some((k) => f.has(k));
+    if (f.has('volume') && !f.get('volume')!.some((v) => usesVolume(c, v))) return false;
     if (!matches(f.get('name'), `/${c.name}`)) return false;
     if (!matchLabels(f.get('label'), labelsOf(c))) return false;
     if (codes.length > 0 && !(status === 'exited' && codes.includes(c.state.exitCode))) return false;
@@ -163,6 +165,7 @@ function primaryEndpoint(c: ContainerRecord): AttachedEndpoint | undefined {
 
 export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
   const ep = primaryEndpoint(c);
+  const mounts = mountsView(c);
   const res = c.config.resources as Resources | undefined;
   const networks: Record<string, unknown> = {};
   for (const [name, att] of Object.entries(c.networks ?? {})) networks[name] = networkEntry(c, att);
@@ -195,7 +198,11 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
     LogPath: c.logPath,
     Name: `/${c.name}`,
     RestartCount: c.state.restartCount ?? 0,
+    Mounts: mounts.mounts,
     HostConfig: {
+      Binds: mounts.binds,
+      ...(mounts.hostMounts && { Mounts: mounts.hostMounts }),
+      ...(mounts.tmpfs && { Tmpfs: mounts.tmpfs }),
       NetworkMode: c.config.network,
       AutoRemove: c.config.autoRemove,
       RestartPolicy: { Name: c.config.restartPolicy?.name ?? 'no', MaximumRetryCount: c.config.restartPolicy?.maximumRetryCount ?? 0 },
@@ -225,6 +232,7 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       WorkingDir: c.config.workdir,
       Tty: c.config.tty,
       OpenStdin: c.config.interactive,
+      Volumes: mounts.volumes,
     },
     NetworkSettings: {
       ...addressFields(ep),

@@ -192,11 +192,15 @@ export function containerCommands(y: Argv, grouped = false, explain = false): Ar
     .command(
       'rm <containers..>',
       'Remove containers',
-      (c: Argv) => c.positional('containers', { type: 'string', array: true }).option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Kill running containers first' }),
+      (c: Argv) =>
+        c
+          .positional('containers', { type: 'string', array: true })
+          .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Kill running containers first' })
+          .option('volumes', { alias: 'v', type: 'boolean', default: false, describe: 'Also remove their anonymous volumes' }),
       async (a) => {
         await root();
         const { removeContainer } = await import('../runtime/lifecycle');
-        await each(list(a.containers), (ref) => removeContainer(ref, a.force));
+        await each(list(a.containers), (ref) => removeContainer(ref, a.force, a.volumes));
       },
     )
     .command(

@@ -1,11 +1,12 @@
 /**
- * `tsrun --help` grouped as Docker's: management commands (container, image, network, lab),
+ * `tsrun --help` grouped as Docker's: management commands (container, image, network, volume, lab),
  * then the commands. Each verb's own `--help` comes from its parser.
  */
 const MANAGEMENT: Array<[string, string]> = [
   ['container', 'Manage containers'],
   ['image', 'Manage images'],
   ['network', 'Manage macvlan and ipvlan networks'],
+  ['volume', 'Manage volumes'],
   ['lab', 'A simulated LAN on this machine for the guides (up, down, status)'],
 ];
 

@@ -10,6 +10,7 @@ import { dockerFlagValues, unknownFlags } from './flags';
 import { networkCommands } from './network';
 import { containerCommands } from './containers';
 import { labCommands } from './lab';
+import { volumeCommands } from './volume';
 import { imageCommands, imageShorthands } from './image';
 import { printHelp, wantsHelp } from './help';
 
@@ -31,6 +32,7 @@ const cli: Argv = imageShorthands(containerCommands(yargs()
   .command('image <command>', 'Manage images', (y: Argv) => imageCommands(y))
   .command('exec [options] <container> <command..>', 'Run a command in a running container (tsrun exec --help)', {}, () => undefined)
   .command('network <command>', 'Manage macvlan and ipvlan networks', (y: Argv) => networkCommands(y))
+  .command('volume <command>', 'Manage volumes', (y: Argv) => volumeCommands(y))
   .command('lab <command>', 'A simulated LAN on this machine for the guides (up, down, status)', (y: Argv) => labCommands(y))
   .option('explain', { type: 'boolean', describe: 'Print each kernel operation as the equivalent iproute2 command' })
   // cli is the one yargs instance; while a command's middleware runs, it holds that command's options.
@@ -65,7 +67,8 @@ function takeExplain(argv: string[]): { args: string[]; explain: boolean } {
 function firstPositional(argv: string[]): number {
   const takesValue = new Set(['--name', '-h', '--hostname', '-e', '--env', '-w', '--workdir', '--net', '--network', '--ip', '--ip6', '--mac-address', '--network-alias', '--cap-add', '--cap-drop', '--security-opt',
     '-m', '--memory', '--memory-swap', '--pids-limit', '--cpus', '-c', '--cpu-shares', '--cgroups', '--cgroup-parent', '--device',
-    '--restart', '--log-driver', '--log-opt', '--add-host', '--dns', '--dns-search', '--dns-option', '--dns-opt']);
+    '--restart', '--log-driver', '--log-opt', '--add-host', '--dns', '--dns-search', '--dns-option', '--dns-opt',
+    '-v', '--volume', '--mount', '--tmpfs']);
   let i = argv[0] === '--explain' || argv[0] === '-v' ? 2 : 1;
   while (i < argv.length) {
     const a = argv[i]!;

@@ -40,6 +40,9 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .option('cgroups', { type: 'string', describe: 'enabled (default), or disabled: no cgroup of its own, as Podman\'s --cgroups=disabled' })
     .option('cgroup-parent', { type: 'string', describe: 'Parent cgroup of the container\'s cgroup (default tsrun)' })
     .option('device', { type: 'string', array: true, default: [], describe: 'Give the container a host device: HOST[:CONTAINER][:PERMS]' })
+    .option('volume', { alias: 'v', type: 'string', array: true, default: [], describe: 'Bind a host path (HOST:DST[:ro]; a missing HOST is made), mount a named volume (NAME:DST[:ro]) or a new anonymous one (DST)' })
+    .option('mount', { type: 'string', array: true, default: [], describe: 'type=bind,source=,target=[,readonly][,bind-propagation=] | type=volume,source=,target= | type=tmpfs,target=[,tmpfs-size=][,tmpfs-mode=]' })
+    .option('tmpfs', { type: 'string', array: true, default: [], describe: 'Mount a tmpfs: DST[:OPTIONS] (noexec,nosuid,nodev by default; size=64m, mode=1777 ...)' })
     .option('log-driver', { type: 'string', default: 'json-file', describe: 'Where run -d keeps the output: json-file, or none' })
     .option('log-opt', { type: 'string', array: true, default: [], describe: 'json-file option: max-size=10m (rotate at that size), max-file=3 (files kept)' })
     .option('add-host', { type: 'string', array: true, default: [], describe: 'Add NAME:IP to /etc/hosts; IP host-gateway is the host (the network\'s --host-access shim; 127.0.0.1 with --net=host)' })
@@ -97,6 +100,9 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
       cgroupParent: a['cgroup-parent'],
       devices: a.device.map(String),
     },
+    volumes: a.volume.map(String),
+    mounts: a.mount.map(String),
+    tmpfs: a.tmpfs.map(String),
   };
 }
 

@@ -13,6 +13,7 @@ import { CLONE, unshare } from '../sys/namespace';
 import { chownAt, fchdir, fdPath, mknodAt, O, RootDir, symlinkAt } from '../sys/root-dir';
 import { TsrunError } from '../sys/error';
 import type { CgroupMounts, InitSpec } from './spec';
+import { mountUserMounts } from './container-mounts';
 
 /** Docker's masked paths: unreadable in the container (moby oci/defaults.go). */
 export const MASKED_PATHS = [
@@ -143,6 +144,7 @@ export function setupRootfs(spec: InitSpec): void {
     mountAt(root, 'sys', 'sysfs', 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
     mountDev(root);
     makeDevices(root, spec.devices);
+    mountUserMounts(root, spec.mounts ?? []);
     maskPaths(root);
     for (const [name, source] of Object.entries(spec.etc)) {
       const fd = root.ensureFile(`etc/${name}`);

@@ -106,8 +106,8 @@ export function killContainer(ref: string, signal: number): void {
   process.kill(rec.state.pid, signal);
 }
 
-/** Removes a stopped container; with `force`, kills a running one first. */
-export async function removeContainer(ref: string, force: boolean): Promise<void> {
+/** Removes a stopped container; with `force`, kills a running one first; with `volumes`, its anonymous volumes too. */
+export async function removeContainer(ref: string, force: boolean, volumes = false): Promise<void> {
   const found = resolveContainerOrDead(ref);
   if ('why' in found) return withLock(() => removeDead(found));
   let rec = found;
@@ -131,7 +131,7 @@ export async function removeContainer(ref: string, force: boolean): Promise<void
   }
   withLock(() => {
     reconcile();
-    if (findContainer(rec.id)) removeContainerRecord(rec.id);
+    if (findContainer(rec.id)) removeContainerRecord(rec.id, volumes);
   });
 }
 

@@ -51,6 +51,8 @@ import { ContainerStdio, type StdioPlan } from './stdio';
 import { reconcile } from './reconcile';
 import { Backoff, parseRestartPolicy, shouldRestart } from './restart-policy';
 import { relayPty, type PtyEnds, type PtyRelay } from './tty-relay';
+import { parseMounts } from './mounts';
+import { checkMountSources, initMounts } from './volume-mounts';
 
 export interface RunOptions {
   image: string;
@@ -83,6 +85,10 @@ export interface RunOptions {
   names?: NameFlags;
   /** --restart (no when not given). */
   restart?: string;
+  /** -v/--volume, --mount, --tmpfs as given. */
+  volumes?: string[];
+  mounts?: string[];
+  tmpfs?: string[];
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -115,6 +121,8 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
   const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
   const restartPolicy = parseRestartPolicy(opts.restart ?? 'no', opts.rm);
   const names = nameConfig(opts.names ?? {}, () => hostGatewayIp(network.mode, network.network));
+  const mounts = parseMounts({ volumes: opts.volumes, mounts: opts.mounts, tmpfs: opts.tmpfs });
+  checkMountSources(mounts);
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -137,6 +145,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       log,
       ...names,
       restartPolicy,
+      ...(mounts.length > 0 && { mounts }),
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -183,6 +192,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
       hostname: containerDir.file(rec.id, 'hostname'),
       'resolv.conf': containerDir.file(rec.id, 'resolv.conf'),
     },
+    mounts: initMounts(rec),
   };
 }
 

@@ -32,7 +32,14 @@ export interface InitSpec {
   devices: Array<{ path: string; type: 'c' | 'b'; major: number; minor: number; mode: number; uid: number; gid: number }>;
   /** Files bind-mounted over /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etc: { hosts: string; hostname: string; 'resolv.conf': string };
+  /** -v, --mount and --tmpfs, a parent before what goes inside it (absent: none). */
+  mounts?: InitMount[];
 }
+
+/** A mount init makes: a host path (a volume's is its _data) bound, or a tmpfs. */
+export type InitMount =
+  | { type: 'bind'; source: string; target: string; readonly: boolean; propagation: string; recursive: boolean }
+  | { type: 'tmpfs'; target: string; flags: number; data: string };
 
 /**
  * parent -> init. init says `booted` as soon as its Node start-up is done (the parent then

@@ -10,6 +10,8 @@ import { reportForeign, reportOnce } from './foreign';
 import { isAlive, type ProcessIdentity } from '../sys/process';
 import type { LogConfig } from '../logs/config';
 import type { Endpoint } from './networks';
+import type { MountConfig } from './mount-config';
+import { removeAnonymousVolumes } from './volumes';
 import { readJson, writeJsonAtomic } from './atomic';
 import { isId, paths } from './root';
 
@@ -126,6 +128,8 @@ export interface ContainerRecord {
     dnsOptions?: string[];
     /** --restart (absent in records of before it: no). */
     restartPolicy?: RestartPolicy;
+    /** -v, --mount and --tmpfs (absent in records of before them). */
+    mounts?: MountConfig[];
   };
   /**
    * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the
@@ -254,6 +258,16 @@ function readRecord(id: string): ContainerRecord | DeadContainer | undefined {
   return dead;
 }
 
+/** The record if it can be read as one; a Dead container has no volumes to remove. */
+function tryRead(id: string): ContainerRecord | undefined {
+  try {
+    const rec = readJson<ContainerRecord>(containerDir.record(id));
+    return shapeProblem(rec, id) === undefined ? rec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const isDead = (r: ContainerRecord | DeadContainer): r is DeadContainer => 'why' in r && 'path' in r && !('state' in r);
 
 function scan(): Array<ContainerRecord | DeadContainer> {
@@ -314,7 +328,13 @@ export function writeContainerRecord(rec: ContainerRecord): void {
   writeJsonAtomic(containerDir.record(rec.id), rec);
 }
 
-/** Removes the record, the upper layer and every file of the container. Call under the lock. */
-export function removeContainerRecord(id: string): void {
+/**
+ * Removes the record, the upper layer and every file of the container. Call under the lock.
+ * Its anonymous volumes go with it when asked (rm -v), with --rm, and for a run that never
+ * started its command (nothing of it is left), as Docker does.
+ */
+export function removeContainerRecord(id: string, volumes = false): void {
+  const rec = lstatSync(containerDir.record(id), { throwIfNoEntry: false }) ? tryRead(id) : undefined;
+  if (rec && (volumes || rec.config.autoRemove || rec.state.ephemeral)) removeAnonymousVolumes(rec);
   rmSync(containerDir.root(id), { recursive: true, force: true });
 }

@@ -9,7 +9,11 @@ export const MS = {
   REMOUNT: 0x20,
   BIND: 0x1000,
   REC: 0x4000,
+  NOATIME: 0x400,
+  NODIRATIME: 0x800,
   PRIVATE: 0x40000,
+  SLAVE: 0x80000,
+  SHARED: 0x100000,
   RELATIME: 0x200000,
 } as const;
 
@@ -48,4 +52,17 @@ export function umount(target: string, flags = 0): void {
 /** pivot_root(2) has no glibc wrapper. */
 export function pivotRoot(newRoot: string, putOld: string): void {
   check(libc.syscallStrings([SYS.pivot_root, newRoot, putOld]), 'pivot_root', newRoot);
+}
+
+/**
+ * The MS_ flags a read-only remount must repeat to keep what the mount at `fd` has: a bind
+ * remount sets exactly the flags given, so leaving out nosuid would make a nosuid host
+ * directory suid inside the container (statfs's ST_ flags; atime ones kept as they are).
+ */
+export function keptMountFlags(fd: number, what: string): number {
+  const buf = Buffer.alloc(120);
+  check(libc.fstatfs([fd, buf]), 'statfs', what);
+  const st = Number(buf.readBigUInt64LE(80)); // f_flags of struct statfs on 64-bit Linux
+  const ST: Array<[number, number]> = [[0x2, MS.NOSUID], [0x4, MS.NODEV], [0x8, MS.NOEXEC], [0x400, MS.NOATIME], [0x800, MS.NODIRATIME]];
+  return ST.reduce((flags, [s, m]) => (st & s ? flags | m : flags), 0);
 }
