@@ -2,7 +2,8 @@
  * The attacker of tsrun's security tests: a small static program that runs inside a
  * container (or, for the oracles, on the host) and tries what docs/security.md says a
  * container cannot do. Each mode prints what it saw; the exit code is the verdict where the
- * test cannot read the output. Compiled by test/security/probe.ts during the test set-up.
+ * test cannot read the output. One mode is a lab tool instead: `capture`, the tcpdump the
+ * lab tests need. Compiled by test/security/probe.ts during the test set-up.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -14,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/perf_event.h>
+#include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -353,6 +358,40 @@ static int spin(int seconds) {
   return 0;
 }
 
+/*
+ * capture IFACE COUNT FILE: the lab tests' tcpdump (Alpine's minirootfs has none): writes
+ * the first COUNT IPv4 ICMP frames seen on IFACE to FILE in pcap format; gives up after 20 s.
+ */
+static int capture(const char *iface, int count, const char *path) {
+  int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+  if (s < 0) return printf("socket=%s\n", errname(errno)), 1;
+  struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)if_nametoindex(iface) };
+  if (ll.sll_ifindex == 0 || bind(s, (struct sockaddr *)&ll, sizeof ll) < 0) return printf("bind=%s\n", errname(errno)), 1;
+  FILE *out = fopen(path, "w");
+  if (!out) return printf("open=%s\n", errname(errno)), 1;
+  const unsigned int header[6] = { 0xa1b2c3d4, 2 | (4 << 16), 0, 0, 65535, 1 };
+  fwrite(header, sizeof header, 1, out);
+  fflush(out);
+  alarm(20);
+  unsigned char frame[65536];
+  for (int seen = 0; seen < count;) {
+    ssize_t n = recv(s, frame, sizeof frame, 0);
+    if (n < 0) return printf("recv=%s\n", errname(errno)), 1;
+    /* Ethernet type IPv4 (0x0800) and IP protocol ICMP (1). */
+    if (n < 34 || frame[12] != 0x08 || frame[13] != 0x00 || frame[23] != 1) continue;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    const unsigned int rec[4] = { (unsigned int)tv.tv_sec, (unsigned int)tv.tv_usec, (unsigned int)n, (unsigned int)n };
+    fwrite(rec, sizeof rec, 1, out);
+    fwrite(frame, (size_t)n, 1, out);
+    fflush(out);
+    seen++;
+  }
+  fclose(out);
+  printf("captured %d\n", count);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 3 && !strcmp(argv[1], "tiocsti")) return tiocsti(argv[2]);
@@ -370,6 +409,7 @@ int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "forks")) return forks(atoi(argv[2]));
   if (argc >= 3 && !strcmp(argv[1], "alloc")) return alloc(atoi(argv[2]));
   if (argc >= 3 && !strcmp(argv[1], "spin")) return spin(atoi(argv[2]));
-  fprintf(stderr, "usage: probe tiocsti CMD | fds | watch SECONDS | keyring DESC | addkey DESC CMD... | fifo-hup PATH | jail TARGET | drop-exec PROGRAM... | euid | syscalls | mknod-open b|c MAJOR MINOR | open PATH r|w | forks N | alloc MB | spin SECONDS\n");
+  if (argc >= 5 && !strcmp(argv[1], "capture")) return capture(argv[2], atoi(argv[3]), argv[4]);
+  fprintf(stderr, "usage: probe tiocsti CMD | fds | watch SECONDS | keyring DESC | addkey DESC CMD... | fifo-hup PATH | jail TARGET | drop-exec PROGRAM... | euid | syscalls | mknod-open b|c MAJOR MINOR | open PATH r|w | forks N | alloc MB | spin SECONDS | capture IFACE COUNT FILE\n");
   return 2;
 }
