@@ -221,15 +221,16 @@ test('attack: an image\'s symlinks to host paths (relative and absolute) are res
   t.is(readFileSync(join(secretDir, 'passwd'), 'utf8'), 'host secret\n', 'the host file is unchanged');
 });
 
-test('attack: a running container\'s links made at run time, /etc -> / included, lead nowhere on the host', async (t) => {
+test('attack: a running container\'s links made at run time (to a host path, to /, through /proc) lead nowhere on the host', async (t) => {
   const c = unique('cpatk2');
   const script = `ln -s ${climb(secretDir)} /evil; ln -s / /root/up; ln -s /proc/self/root /magic; mkdir /ready; sleep 300`;
   ok(['run', '-d', '--name', c, 'alpine', 'sh', '-c', script]);
   for (let i = 0; i < 50 && state.run(['exec', c, 'test', '-d', '/ready']).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
   fails(t, ['cp', `${c}:/evil/passwd`, scratch()], `No such container:path: ${c}:/evil/passwd`);
   t.is(fileIn(c, '/root/up/etc/alpine-release').slice(0, 3), '3.2', 'a link to / is the container\'s root');
-  const out = cpBytes([`${c}:/magic/etc/hostname`, '-']);
-  t.not(execFileSync('tar', ['-xO'], { input: out.code === 0 ? out.stdout : Buffer.alloc(1024) }).toString(), readFileSync('/etc/hostname', 'utf8'), 'a magic link never reaches the host');
+  // /proc/self in the container's procfs: tsrun's thread is not in its pid namespace, so there is no self to follow.
+  const magic = cpBytes([`${c}:/magic/etc/hostname`, '-']);
+  t.is(magic.stderr, `tsrun: No such container:path: ${c}:/magic/etc/hostname\n`, 'a magic link never reaches the host');
   const d = scratch();
   writeFileSync(join(d, 'x'), 'x\n');
   const r = state.run(['cp', join(d, 'x'), `${c}:/evil/`]);

@@ -20,7 +20,7 @@ import { makePipe } from '../../sys/pipe';
 import { isAlive } from '../../sys/process';
 import { resolveContainer } from '../lifecycle';
 import { packPath } from './pack';
-import { hasTrailingSeparator, linkTargetPath, planCopy, rebaseName, specifiesCurrentDir, splitCpArg, splitPathDirEntry, type CopyInfo } from './paths';
+import { base, hasTrailingSeparator, linkTargetPath, planCopy, rebaseName, specifiesCurrentDir, splitCpArg, splitPathDirEntry, type CopyInfo } from './paths';
 import type { InsideJob, InsideOrder, InsideReport, Where } from './inside';
 
 export interface CopyOptions {
@@ -38,6 +38,7 @@ class NoSuchPath extends TsrunError {
 
 /** One copy's worker in the container's root, answering one stat and carrying out one order. */
 class Inside {
+  private readonly worker: Worker;
   private readonly reports: InsideReport[] = [];
   private waiting: ((r: InsideReport) => void) | undefined;
   private readonly exited: Promise<void>;
@@ -62,8 +63,6 @@ class Inside {
     // A worker that ends without a word (it cannot, short of a crash) must not leave us waiting.
     void this.exited.then(() => deliver({ type: 'error', message: 'the copy ended unexpectedly', notFound: false }));
   }
-
-  private readonly worker: Worker;
 
   private next(): Promise<InsideReport> {
     const r = this.reports.shift();
@@ -197,7 +196,7 @@ function hostSource(path: string, followLink: boolean): CopyInfo {
       const slash = path.lastIndexOf('/');
       const dir = realpathSync(path.slice(0, slash + 1) || '.');
       resolved = `${dir === '/' ? '' : dir}/${path.slice(slash + 1)}`;
-      if (hasTrailingSeparator(path) && posix.basename(path) !== posix.basename(resolved)) rebase = posix.basename(path);
+      if (hasTrailingSeparator(path) && base(path) !== base(resolved)) rebase = base(path);
     }
   } catch {
     throw missing();

@@ -41,9 +41,10 @@ export function clean(path: string): string {
   return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
 }
 
-/** Go's filepath.Base: the last element, trailing separators dropped. */
+/** Go's filepath.Base: the last element once trailing separators are dropped (`/a/.` gives `.`). */
 export function base(path: string): string {
-  return posix.basename(clean(path)) || '/';
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
 /**
