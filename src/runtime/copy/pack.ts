@@ -28,10 +28,16 @@ function header(name: string, st: Stats): HeaderArgument {
   return { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
 }
 
-function waitFor(sink: Writable, event: 'drain' | 'finish' | 'close'): Promise<void> {
+function waitFor(sink: Writable, event: 'drain' | 'finish'): Promise<void> {
   return new Promise((resolve, reject) => {
-    sink.once(event, resolve);
-    sink.once('error', reject);
+    const done = (err?: Error): void => {
+      sink.off(event, done);
+      sink.off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    sink.on(event, done);
+    sink.on('error', done);
   });
 }
 
