@@ -11,6 +11,7 @@ const MANAGEMENT: Array<[string, string]> = [
 ];
 
 const COMMANDS: Array<[string, string]> = [
+  ['cp', 'Copy files between a container and the host'],
   ['create', 'Create a new container'],
   ['exec', 'Run a command in a running container'],
   ['images', 'List images'],

@@ -9,6 +9,7 @@ import { fail } from './fail';
 import { dockerFlagValues, unknownFlags } from './flags';
 import { networkCommands } from './network';
 import { containerCommands } from './containers';
+import { cpCommand } from './cp';
 import { labCommands } from './lab';
 import { volumeCommands } from './volume';
 import { imageCommands, imageShorthands } from './image';
@@ -16,18 +17,18 @@ import { printHelp, wantsHelp } from './help';
 
 const { args, explain } = takeExplain(withoutContainerGroup(hideBin(process.argv)));
 
-const cli: Argv = imageShorthands(containerCommands(yargs()
+const cli: Argv = cpCommand(imageShorthands(containerCommands(yargs()
   .scriptName('tsrun')
   .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]'), false, explain)
   .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined)
-  .command('create [options] <image> [command..]', 'Create a new container (tsrun create --help)', {}, () => undefined))
+  .command('create [options] <image> [command..]', 'Create a new container (tsrun create --help)', {}, () => undefined)))
   .command('container <command>', 'Manage containers', (y: Argv) =>
-    containerCommands(y, true, explain)
+    cpCommand(containerCommands(y, true, explain))
       // Parsed apart, as at the top level (see the dispatch below): listed here for --help.
       .command('run [options] <image> [command..]', 'Run a command in a new container', {}, () => undefined)
       .command('create [options] <image> [command..]', 'Create a new container', {}, () => undefined)
       .command('exec [options] <container> <command..>', 'Run a command in a running container', {}, () => undefined)
-      .demandCommand(1, 'name a container command: ls, run, create, start, restart, exec, inspect, logs, stop, kill, rm, wait, stats, prune'),
+      .demandCommand(1, 'name a container command: ls, run, create, start, restart, exec, cp, inspect, logs, stop, kill, rm, wait, stats, prune'),
   )
   .command('image <command>', 'Manage images', (y: Argv) => imageCommands(y))
   .command('exec [options] <container> <command..>', 'Run a command in a running container (tsrun exec --help)', {}, () => undefined)

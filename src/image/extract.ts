@@ -14,6 +14,20 @@ import { extract as tarExtract, type Header } from 'tar-stream';
 import { TsrunError } from '../sys/error';
 import { makedev, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/file';
 
+/**
+ * Who owns what an extraction makes: the entry's uid/gid (an image; `cp -a`), root (`cp` into
+ * a container, as Docker's daemon does) or the extracting user, untouched (`cp` to the host).
+ */
+export type Ownership = 'entry' | 'root' | 'caller';
+
+export interface ExtractOptions {
+  ownership: Ownership;
+  /** Docker's NoOverwriteDirNonDir (`cp`): a directory and a non-directory never replace each other. */
+  keepKinds: boolean;
+}
+
+const IMAGE_OPTIONS: ExtractOptions = { ownership: 'entry', keepKinds: false };
+
 export interface ExtractStats {
   entries: number;
   bytes: number;
@@ -46,7 +60,10 @@ class Extractor {
   private readonly dirs: DirTimes[] = [];
   readonly stats: ExtractStats = { entries: 0, bytes: 0 };
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly options: ExtractOptions,
+  ) {}
 
   /** Creates the missing parents of `rel` as directories; refuses a symlink on the way. */
   private parents(rel: string, entry: string): void {
@@ -70,12 +87,16 @@ class Extractor {
   private clear(path: string, entry: string): void {
     const st = lstatOrNull(path);
     if (st === null) return;
-    if (st.isDirectory()) throw new TsrunError(`bad tarball entry "${entry}": a directory of that name exists`);
+    if (st.isDirectory()) {
+      if (this.options.keepKinds) throw new TsrunError(`cannot overwrite directory "${path}" with non-directory "${entry}"`);
+      throw new TsrunError(`bad tarball entry "${entry}": a directory of that name exists`);
+    }
     unlinkSync(path);
   }
 
   private owner(path: string, h: Header): void {
-    lchownSync(path, h.uid ?? 0, h.gid ?? 0);
+    if (this.options.ownership === 'entry') lchownSync(path, h.uid ?? 0, h.gid ?? 0);
+    else if (this.options.ownership === 'root') lchownSync(path, 0, 0);
   }
 
   async entry(h: Header, body: AsyncIterable<Buffer>): Promise<void> {
@@ -90,6 +111,7 @@ class Extractor {
         const st = lstatOrNull(path);
         if (st === null) mkdirSync(path, 0o700);
         else if (!st.isDirectory()) {
+          if (this.options.keepKinds && !st.isSymbolicLink()) throw new TsrunError(`cannot overwrite non-directory "${path}" with directory "${h.name}"`);
           this.clear(path, h.name);
           mkdirSync(path, 0o700);
         }
@@ -181,13 +203,23 @@ function maybeGunzip(): Transform {
  * On error the caller removes `root`.
  */
 export async function extractTarball(input: Readable, root: string): Promise<ExtractStats> {
-  const ex = new Extractor(root);
+  const stats = await extractArchive(input, root, IMAGE_OPTIONS);
+  if (stats.entries === 0) throw new TsrunError('the tarball has no entries');
+  return stats;
+}
+
+/**
+ * Extracts a .tar or .tar.gz stream into the existing directory `root` with the same safety
+ * rules, merging with what is there (`cp`). Path operations are synchronous: a caller whose
+ * thread has a container's root as its own (`runtime/copy/`) gets them resolved in that root.
+ */
+export async function extractArchive(input: Readable, root: string, options: ExtractOptions): Promise<ExtractStats> {
+  const ex = new Extractor(root, options);
   const tar = tarExtract();
   const entries = (async () => {
     for await (const entry of tar) await ex.entry(entry.header, entry as AsyncIterable<Buffer>);
   })();
   await Promise.all([pipeline(input, maybeGunzip(), tar as unknown as NodeJS.WritableStream), entries]);
-  if (ex.stats.entries === 0) throw new TsrunError('the tarball has no entries');
   ex.finish();
   return ex.stats;
 }

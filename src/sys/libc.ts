@@ -66,6 +66,7 @@ export const libc = {
   fchownat: fn('fchownat', T.I32, [T.I32, T.String, T.U32, T.U32, T.I32]),
   fchdir: fn('fchdir', T.I32, [T.I32]),
   fstatfs: fn('fstatfs', T.I32, [T.I32, T.U8Array]),
+  chroot: fn('chroot', T.I32, [T.String]),
   /** waitid(P_PID, pid, siginfo_t *, options): blocks the calling thread. */
   waitid: fn('waitid', T.I32, [T.I32, T.I32, T.U8Array, T.I32]),
   sigfillset: fn('sigfillset', T.I32, [T.U8Array]),
