@@ -141,10 +141,10 @@ async function tutorial(t: ExecutionContext, s: StateRoot, lab: Lab, ex: Example
   t.false(ok(t, typed(s, 'tsrun network ls'), 'network ls').includes(ex.net));
 }
 
-/** fn's result once it is empty, polling for up to 5 s (a --rm container goes just after stop returns). */
+/** fn's result once it is empty, polling for up to 20 s (a --rm container goes just after stop returns). */
 async function eventually(fn: () => string): Promise<string> {
   let out = fn();
-  for (let i = 0; i < 50 && out !== ''; i++) {
+  for (let i = 0; i < 200 && out !== ''; i++) {
     await new Promise((r) => setTimeout(r, 100));
     out = fn();
   }
