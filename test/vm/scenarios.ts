@@ -37,6 +37,42 @@ function mac(ip: string): string {
   return ['02', '42', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
 }
 
+/**
+ * Shell functions for typing Docker's guides in a guest as a user types them: `tsrun` on
+ * PATH; `it CMD LINE...` runs CMD in a pseudo-terminal (script(1)), types each LINE and
+ * `exit`, and prints the session; `opened NAME CMD` leaves CMD running in a terminal of its
+ * own (the guides' "in two separate terminals") until its prompt shows, `say NAME LINE...`
+ * types into it, `waitfor NAME TEXT` waits for TEXT on it, `closed NAME` types exit and
+ * prints the session.
+ */
+const TERMINALS = `mkdir -p /run/tmp/guides && ln -sf $TSRUN /run/tmp/guides/tsrun && export PATH=/run/tmp/guides:$PATH
+T=/run/tmp/terminals; mkdir -p $T
+it() { c=$1; shift; printf '%s\\n' "$@" exit | script -qec "$c" /dev/null | tr -d '\\r'; }
+waitfor() {
+  i=0
+  until tr -d '\\r' < $T/$1.out | grep -q -- "$2"; do
+    i=$((i + 1)); [ $i -lt 1500 ] || { echo "no '$2' in terminal $1:"; cat $T/$1.out; return 1; }; sleep 0.2
+  done
+}
+opened() {
+  rm -f $T/$1.*; mkfifo $T/$1.fifo; : > $T/$1.in; : > $T/$1.out
+  (script -qfec "$2" /dev/null < $T/$1.fifo > $T/$1.out 2>&1; echo $? > $T/$1.rc) < /dev/null > /dev/null 2>&1 &
+  sh -c "echo \\$\\$ > $T/$1.tail; exec tail -f $T/$1.in > $T/$1.fifo" < /dev/null > /dev/null 2>&1 &
+  waitfor $1 '/ # '
+}
+say() { n=$1; shift; printf '%s\\n' "$@" >> $T/$n.in; }
+closed() {
+  say $1 exit; i=0
+  until [ -e $T/$1.rc ]; do i=$((i + 1)); [ $i -lt 1500 ] || { echo "terminal $1 did not end"; return 1; }; sleep 0.2; done
+  kill $(cat $T/$1.tail) 2>/dev/null || true; tr -d '\\r' < $T/$1.out
+}
+`;
+
+/** The guides' commands in host1, `tsrun` on PATH and the terminal functions at hand. */
+function typed(c: Ctx, script: string): Promise<string> {
+  return c.sh('host1', `${TERMINALS}set -e\n${script}`, 900_000);
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'macvlan bridge across hosts: containers reach each other and the router with their own 02:42 MACs',
@@ -234,6 +270,200 @@ export const SCENARIOS: Scenario[] = [
       c.match(r.out, /^# fail 0$/m, `${files}: no test failed`);
       c.match(r.out, /^# pass [1-9]\d*$/m, `${files}: tests passed`);
       c.is(r.code, 0, `${files}: ava exit code`);
+    },
+  },
+  {
+    name: "Docker's guides, typed: the macvlan tutorial's 802.1Q example and the IPvlan guide's commands, with the guides' outputs",
+    cleanup: {
+      host1: `for f in /run/tmp/terminals/*.tail; do kill $(cat $f); done 2>/dev/null; ${TSRUN_CLEAN}; ip link del foo 2>/dev/null; ip link del $NIC.40 2>/dev/null; rm -rf /run/tmp/terminals; true`,
+    },
+    async run(c) {
+      // Each command as the guide types it, `docker` being `tsrun`; eth0 is $NIC (eth0 under qemu).
+      const nic = c.host('host1').nic;
+      await c.sh('host1', 'ip link set $NIC up');
+      const nicMac = (await c.sh('host1', 'cat /sys/class/net/$NIC/address')).trim();
+      const received = (n: number): RegExp => new RegExp(`${n} packets transmitted, ${n} packets received`);
+
+      // Macvlan tutorial, 802.1Q trunked bridge example (the bridge example runs on the CI machine: guides.test.ts).
+      const id = (await typed(c, `tsrun network create -d macvlan \\
+  --subnet=172.16.86.0/24 \\
+  --gateway=172.16.86.1 \\
+  -o parent=$NIC.10 \\
+  my-8021q-macvlan-net`)).trim();
+      c.match(await typed(c, 'tsrun network ls'), new RegExp(`^${id.slice(0, 12)} {3}my-8021q-macvlan-net {3}macvlan {3}local$`, 'm'), 'network ls: a macvlan network');
+      const [net] = JSON.parse(await typed(c, 'tsrun network inspect my-8021q-macvlan-net'));
+      c.is([net.Driver, net.Options.parent], ['macvlan', `${nic}.10`], 'network inspect: macvlan, parent eth0.10');
+      c.match(await c.sh('host1', 'ip -d addr show $NIC.10'), /vlan protocol 802\.1Q id 10 /, 'ip addr show: eth0.10 exists, an 802.1Q link');
+      await typed(c, `tsrun run --rm -itd \\
+  --network my-8021q-macvlan-net \\
+  --name my-second-macvlan-alpine \\
+  alpine:latest \\
+  ash`);
+      const [ctr] = JSON.parse(await typed(c, 'tsrun container inspect my-second-macvlan-alpine'));
+      const ep = ctr.NetworkSettings.Networks['my-8021q-macvlan-net'];
+      c.is([ep.NetworkID, ep.Gateway, ep.IPAddress, ep.IPPrefixLen, ep.IPv6Gateway, ep.MacAddress], [id, '172.16.86.1', '172.16.86.2', 24, '', '02:42:ac:10:56:02'], 'container inspect: the Networks key');
+      c.match(
+        await typed(c, 'tsrun exec my-second-macvlan-alpine ip addr show eth0'),
+        /^\d+: eth0@\S+: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue state UP.*\n +link\/ether 02:42:ac:10:56:02 brd ff:ff:ff:ff:ff:ff\n +inet 172\.16\.86\.2\/24 brd 172\.16\.86\.255 scope global eth0\n/,
+        'exec ip addr show eth0',
+      );
+      c.is(await typed(c, 'tsrun exec my-second-macvlan-alpine ip route'), 'default via 172.16.86.1 dev eth0 \n172.16.86.0/24 dev eth0 scope link  src 172.16.86.2 \n', 'exec ip route');
+      c.is(await typed(c, 'tsrun container stop my-second-macvlan-alpine'), 'my-second-macvlan-alpine\n', 'container stop');
+      c.is(await typed(c, 'until [ -z "$(tsrun ps -qa)" ]; do sleep 0.2; done; tsrun network rm my-8021q-macvlan-net'), 'my-8021q-macvlan-net\n', 'network rm, once --rm removed the container');
+      c.is((await c.try('host1', 'ip link show $NIC.10')).code !== 0, true, 'network rm deleted the sub-interface it made');
+
+      // IPvlan L2 mode.
+      await typed(c, `tsrun network create -d ipvlan \\
+    --subnet=192.168.1.0/24 \\
+    --gateway=192.168.1.1 \\
+    -o ipvlan_mode=l2 \\
+    -o parent=$NIC db_net`);
+      const l2 = await typed(c, "it 'tsrun run --net=db_net -it --rm alpine /bin/sh' 'cat /sys/class/net/eth0/address' 'ip route'");
+      c.match(l2, new RegExp(`\\n${nicMac}\\n`), "the container's eth0 carries the parent's MAC");
+      c.match(l2, /\ndefault via 192\.168\.1\.1 dev eth0 *\n192\.168\.1\.0\/24 dev eth0 scope link {2}src 192\.168\.1\.2 *\n/, 'db_net: its gateway and address');
+      // "the exact same network": db_net goes first (one ipvlan network per parent; Docker refuses too).
+      await typed(c, `tsrun network rm db_net
+tsrun network create -d ipvlan \\
+    --subnet=192.168.1.0/24 \\
+    -o parent=$NIC db_net_ipv
+tsrun run --net=db_net_ipv --name=ipv1 -itd alpine /bin/sh`);
+      const byName = await typed(c, "it 'tsrun run --net=db_net_ipv --name=ipv2 -it --rm alpine /bin/sh' 'ping -c 4 ipv1' 'ip route'");
+      c.match(byName, received(4), 'ipv2 pings ipv1 by name');
+      c.match(byName, /\ndefault via 192\.168\.1\.1 dev eth0 *\n192\.168\.1\.0\/24 dev eth0 scope link {2}src 192\.168\.1\.3 *\n/, 'the defaults: gateway 192.168.1.1, l2');
+      const isolated = await typed(c, `tsrun network create -d ipvlan \\
+    --subnet=192.168.10.0/24 isolated1 >/dev/null
+tsrun network create -d ipvlan \\
+    --subnet=192.168.11.0/24 --internal isolated2 >/dev/null
+tsrun network create -d ipvlan isolated3 >/dev/null
+opened cid1 'tsrun run --net=isolated1 --name=cid1 -it --rm alpine /bin/sh'
+opened cid2 'tsrun run --net=isolated2 --name=cid2 -it --rm alpine /bin/sh'
+opened cid3 'tsrun run --net=isolated3 --name=cid3 -it --rm alpine /bin/sh'
+it 'tsrun exec -it cid1 /bin/sh' 'ip -o -4 addr show eth0'
+it 'tsrun exec -it cid2 /bin/sh' 'ip -o -4 addr show eth0'
+it 'tsrun exec -it cid3 /bin/sh' 'ip -o -4 addr show eth0'
+closed cid1 >/dev/null; closed cid2 >/dev/null; closed cid3 >/dev/null
+tsrun network rm isolated1 isolated2 isolated3 >/dev/null`);
+      c.match(isolated, /eth0 +inet 192\.168\.10\.2\/24 [\s\S]*eth0 +inet 192\.168\.11\.2\/24 [\s\S]*eth0 +inet 172\.18\.0\.2\/16 /, 'exec -it into cid1, cid2, cid3: isolated3 has the default pool 172.18.0.0/16');
+
+      // IPvlan 802.1Q trunk L2 mode: VLANs 20, 30 and the multi-subnet 114, "in two separate terminals".
+      const trunk = await typed(c, `tsrun network create -d ipvlan \\
+    --subnet=192.168.20.0/24 \\
+    --gateway=192.168.20.1 \\
+    -o parent=$NIC.20 ipvlan20 >/dev/null
+opened t1 'tsrun run --net=ipvlan20 -it --name ivlan_test1 --rm alpine /bin/sh'
+it 'tsrun run --net=ipvlan20 -it --name ivlan_test2 --rm alpine /bin/sh' 'ping -c 2 ivlan_test1'
+closed t1 >/dev/null
+tsrun network create -d ipvlan \\
+    --subnet=192.168.30.0/24 \\
+    --gateway=192.168.30.1 \\
+    -o parent=$NIC.30 \\
+    -o ipvlan_mode=l2 ipvlan30 >/dev/null
+opened t3 'tsrun run --net=ipvlan30 -it --name ivlan_test3 --rm alpine /bin/sh'
+it 'tsrun run --net=ipvlan30 -it --name ivlan_test4 --rm alpine /bin/sh' 'ping -c 2 ivlan_test3'
+say t3 'ip route'
+waitfor t3 'src 192.168.30.2'
+closed t3
+tsrun network create -d ipvlan \\
+    --subnet=192.168.114.0/24 --subnet=192.168.116.0/24 \\
+    --gateway=192.168.114.254 --gateway=192.168.116.254 \\
+    -o parent=$NIC.114 \\
+    -o ipvlan_mode=l2 ipvlan114 >/dev/null
+opened s10 'tsrun run --net=ipvlan114 --ip=192.168.114.10 -it --rm alpine /bin/sh'
+it 'tsrun run --net=ipvlan114 --ip=192.168.114.11 -it --rm alpine /bin/sh' 'ping -c 2 192.168.114.10' 'ip route'
+closed s10 >/dev/null`);
+      c.match(trunk, /ivlan_test1 \(192\.168\.20\.2\)[\s\S]*2 packets received[\s\S]*ivlan_test3 \(192\.168\.30\.2\)[\s\S]*2 packets received/, 'ivlan_test2 and ivlan_test4 ping their peers on VLANs 20 and 30');
+      c.match(trunk, /\ndefault via 192\.168\.30\.1 dev eth0 *\n192\.168\.30\.0\/24 dev eth0 scope link {2}src 192\.168\.30\.2 *\n/, "ip route in ivlan_test3: the VLAN's gateway");
+      c.match(trunk, /192\.168\.114\.10 \(192\.168\.114\.10\)[\s\S]*2 packets received[\s\S]*\ndefault via 192\.168\.114\.254 dev eth0 *\n/, 'ipvlan114: --ip peers reach each other, the first gateway is the default');
+      c.match(await c.sh('host1', 'ip -d link show $NIC.114'), /vlan protocol 802\.1Q id 114 /, 'eth0.114 made on the fly');
+
+      // IPvlan L3 mode: no parent (a dummy), two subnets routed to each other; then the issue's cleanup.
+      const l3 = await typed(c, `tsrun network create -d ipvlan \\
+    --subnet=192.168.214.0/24 \\
+    --subnet=10.1.214.0/24 \\
+    -o ipvlan_mode=l3 ipnet210 >/dev/null
+tsrun run --net=ipnet210 --ip=192.168.214.10 -itd alpine /bin/sh >/dev/null
+tsrun run --net=ipnet210 --ip=10.1.214.10 -itd alpine /bin/sh >/dev/null
+script -qec 'tsrun run --net=ipnet210 --ip=192.168.214.9 -it --rm alpine ping -c 2 10.1.214.10' /dev/null < /dev/null | tr -d '\\r'
+script -qec 'tsrun run --net=ipnet210 --ip=10.1.214.9 -it --rm alpine ping -c 2 192.168.214.10' /dev/null < /dev/null | tr -d '\\r'`);
+      c.match(l3, /PING 10\.1\.214\.10 [\s\S]*2 packets received[\s\S]*PING 192\.168\.214\.10 [\s\S]*2 packets received/, 'L3 connectivity both ways between the subnets');
+      const ids = (await typed(c, 'tsrun ps -qa')).split('\n').filter(Boolean);
+      c.is(ids.length, 3, 'ipv1 and the two L3 containers are up');
+      c.is(await typed(c, 'tsrun rm -f $(tsrun ps -qa)'), `${ids.join('\n')}\n`, 'rm -f $(tsrun ps -qa) removes them all, printing each id');
+      c.is(await typed(c, 'tsrun ps -qa; tsrun network rm db_net_ipv ipnet210 ipvlan20 ipvlan30 ipvlan114'), 'db_net_ipv\nipnet210\nipvlan20\nipvlan30\nipvlan114\n', 'nothing left running');
+
+      // Dual stack IPv4 IPv6 IPvlan L2 mode: IPv6 only, the default IPv4 pool beside it.
+      const v6 = await typed(c, `tsrun network create -d ipvlan \\
+    --ipv6 --subnet=2001:db8:abc2::/64 --gateway=2001:db8:abc2::22 \\
+    -o parent=$NIC.139 v6ipvlan139 >/dev/null
+opened v1 'tsrun run --net=v6ipvlan139 -it --rm alpine /bin/sh'
+say v1 'ip a show eth0' 'ip -6 route'
+waitfor v1 'default via 2001:db8:abc2::22'
+it 'tsrun run --net=v6ipvlan139 -it --rm alpine /bin/sh' 'ping6 -c 2 2001:db8:abc2::1'
+closed v1`);
+      c.match(v6, /inet 172\.18\.0\.2\/16 [\s\S]*inet6 2001:db8:abc2::1\/64 /, 'the first container: 172.18.0.2/16 and 2001:db8:abc2::1');
+      c.match(v6, /\n2001:db8:abc2::\/64 dev eth0 {2}metric 256 *\n[\s\S]*\ndefault via 2001:db8:abc2::22 dev eth0 {2}metric 1024 /, 'ip -6 route: the subnet and the v6 gateway');
+      c.match(v6, /PING 2001:db8:abc2::1 [\s\S]*2 packets received/, 'the second container pings the first over IPv6');
+
+      // Dual stack IPv4 IPv6 IPvlan L3 mode (the parent is eth0 again: db_net_ipv is gone).
+      const l3v6 = await typed(c, `tsrun network create -d ipvlan \\
+    --subnet=192.168.110.0/24 \\
+    --subnet=192.168.112.0/24 \\
+    --ipv6 --subnet=2001:db8:abc6::/64 \\
+    -o parent=$NIC \\
+    -o ipvlan_mode=l3 ipnet110 >/dev/null
+it 'tsrun run --net=ipnet110 -it --rm alpine /bin/sh' 'ip -o addr show eth0'
+it 'tsrun run --net=ipnet110 --ip6=2001:db8:abc6::10 -it --rm alpine /bin/sh' 'ip -o addr show eth0' 'ip route' 'ip -6 route'
+it 'tsrun run --net=ipnet110 --ip=192.168.112.30 -it --rm alpine /bin/sh' 'ip -o addr show eth0'
+it 'tsrun run --net=ipnet110 --ip6=2001:db8:abc6::50 --ip=192.168.112.50 -it --rm alpine /bin/sh' 'ip -o addr show eth0'
+tsrun network rm v6ipvlan139 ipnet110 >/dev/null`);
+      c.match(
+        l3v6,
+        /inet 192\.168\.110\.2\/24 [\s\S]*inet6 2001:db8:abc6::2\/64 [\s\S]*inet 192\.168\.110\.2\/24 [\s\S]*inet6 2001:db8:abc6::10\/64 [\s\S]*inet 192\.168\.112\.30\/24 [\s\S]*inet6 2001:db8:abc6::2\/64 [\s\S]*inet 192\.168\.112\.50\/24 [\s\S]*inet6 2001:db8:abc6::50\/64 /,
+        'the four containers: the addresses each asked for, else the lowest free one (::1 is the unused L3 gateway, as in Docker)',
+      );
+      c.match(l3v6, /\ndefault dev eth0 scope link *\n[\s\S]*\ndefault dev eth0 {2}metric 1024 /, 'L3: default dev eth0, for IPv4 and IPv6');
+
+      // Manually created 802.1Q links: used, and kept by network rm, whatever their name.
+      const manual = await typed(c, `ip link add link $NIC name $NIC.40 type vlan id 40
+ip link set $NIC.40 up
+tsrun network create -d ipvlan \\
+    --subnet=192.168.40.0/24 \\
+    --gateway=192.168.40.1 \\
+    -o parent=$NIC.40 ipvlan40 >/dev/null
+opened t5 'tsrun run --net=ipvlan40 -it --name ivlan_test5 --rm alpine /bin/sh'
+it 'tsrun run --net=ipvlan40 -it --name ivlan_test6 --rm alpine /bin/sh' 'ping -c 2 ivlan_test5'
+closed t5 >/dev/null
+tsrun network rm ipvlan40 >/dev/null
+ip link show $NIC.40 >/dev/null && echo KEPT-$NIC.40
+ip link del $NIC.40
+ip link add link $NIC name foo type vlan id 40
+ip link set foo up
+tsrun network create -d ipvlan \\
+    --subnet=192.168.40.0/24 --gateway=192.168.40.1 \\
+    -o parent=foo ipvlan40 >/dev/null
+tsrun network rm ipvlan40 >/dev/null
+ip link show foo >/dev/null && echo KEPT-foo
+ip link del foo`);
+      c.match(manual, new RegExp(`ivlan_test5 \\(192\\.168\\.40\\.2\\)[\\s\\S]*2 packets received[\\s\\S]*\\nKEPT-${nic}\\.40\\nKEPT-foo\\n$`), 'a manual eth0.40 and foo carry ipvlan40 and survive network rm');
+
+      // Dual stack L2 with two IPv4 subnets and one IPv6, without --ipv6: Docker 20.10 creates it and gives
+      // containers IPv4 only (EnableIPv6 false), ignoring --ip6; the guide's first run names an address of
+      // another network (abc2) in --ip6. Last, so that a failure here hides no other check.
+      const v140 = await typed(c, `tsrun network create -d ipvlan \\
+    --subnet=192.168.140.0/24 --subnet=192.168.142.0/24 \\
+    --gateway=192.168.140.1 --gateway=192.168.142.1 \\
+    --subnet=2001:db8:abc9::/64 --gateway=2001:db8:abc9::22 \\
+    -o parent=$NIC.140 \\
+    -o ipvlan_mode=l2 ipvlan140 >/dev/null
+opened f1 'tsrun run --net=ipvlan140 --ip6=2001:db8:abc2::51 -it --rm alpine /bin/sh'
+say f1 'ip a show eth0' 'ip route'
+waitfor f1 'src 192.168.140.2'
+it 'tsrun run --net=ipvlan140 --ip=192.168.140.10 -it --rm alpine /bin/sh' 'ping -c 2 192.168.140.2'
+closed f1
+tsrun network rm ipvlan140 >/dev/null`);
+      c.match(v140, /inet 192\.168\.140\.2\/24 [\s\S]*\ndefault via 192\.168\.140\.1 dev eth0 *\n192\.168\.140\.0\/24 dev eth0 scope link {2}src 192\.168\.140\.2 *\n/, 'ipvlan140: 192.168.140.2 and its gateway');
+      c.noMatch(v140, /inet6 2001:db8:abc/, 'no global IPv6 address without --ipv6, as in Docker 20.10');
+      c.match(v140, /PING 192\.168\.140\.2 [\s\S]*2 packets received/, 'the --ip=192.168.140.10 container pings the first');
     },
   },
 ];
