@@ -33,6 +33,11 @@ export function choiceFlag<T extends string>(command: string, flag: string, valu
  * extra positional "x", left as yargs words it).
  */
 export function unknownFlags(message: string, args: string[]): string {
+  // `tsrun rm $(tsrun ps -qa)` with no container: Docker's words.
+  if (/^Not enough non-option arguments: got 0/.test(message)) {
+    const verb = args.filter((a) => !a.startsWith('-')).slice(0, args[0] === 'container' || args[0] === 'network' || args[0] === 'image' || args[0] === 'volume' ? 2 : 1).join(' ');
+    return `"tsrun ${verb}" requires at least 1 argument (see 'tsrun ${verb} --help')`;
+  }
   const m = /^Unknown arguments?: (.+)$/.exec(message);
   if (!m) return message;
   const typed = m[1]!.split(', ').map((name) => args.find((a) => a === `-${name}` || a === `--${name}` || a.startsWith(`--${name}=`) || a.startsWith(`-${name}=`)));

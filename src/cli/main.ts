@@ -48,7 +48,8 @@ const cli: Argv = cpCommand(imageShorthands(containerCommands(yargs()
   .wrap(Math.min(100, process.stdout.columns || 100))
   .fail((msg, err) => {
     if (err) throw err;
-    throw new TsrunError(`${unknownFlags(msg, args).replace(/\n\s*/g, ' ')} (see 'tsrun --help')`);
+    const said = unknownFlags(msg, args).replace(/\n\s*/g, ' ');
+    throw new TsrunError(said.includes("(see '") ? said : `${said} (see 'tsrun --help')`);
   });
 
 /**

@@ -10,6 +10,7 @@ import { newId } from '../state/id';
 import { inNetworkNamespace } from '../sys/namespace';
 import type { Endpoint, NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
+import { reportOnce } from '../state/foreign';
 import { Cidr, Ip } from './ip';
 import { allocate } from './ipam/pools';
 import { DRIVERS } from './drivers';
@@ -50,8 +51,9 @@ export function validateRequest(net: NetworkRecord, req: { ip?: string; ip6?: st
   if (req.ip !== undefined) poolFor(net, Ip.require(req.ip, '--ip'), '--ip');
   if (req.ip6 !== undefined) {
     const ip = Ip.require(req.ip6, '--ip6');
-    if (!net.enableIPv6) throw new TsrunError(`--ip6 needs a network with IPv6: ${net.name} was created without --ipv6`);
-    poolFor(net, ip, '--ip6');
+    // Docker 20.10 ignores --ip6 on a network without IPv6 (the container gets IPv4 only); tsrun says so.
+    if (!net.enableIPv6) reportOnce(`ip6:${net.id}`, `warning: --ip6 ${req.ip6} ignored: network ${net.name} was created without --ipv6, so its containers get no IPv6 address (as Docker)`);
+    else poolFor(net, ip, '--ip6');
   }
 }
 

@@ -28,5 +28,10 @@ test('unknown flags are named as typed; an extra positional is left as yargs wor
   t.is(unknownFlags('Unknown argument: x', ['network', 'create', '-x']), 'unknown flag: -x');
   t.is(unknownFlags('Unknown arguments: bogus, z', ['ps', '--bogus=1', '-z']), 'unknown flags: --bogus, -z');
   t.is(unknownFlags('Unknown argument: foo', ['ps', 'foo']), 'Unknown argument: foo');
-  t.is(unknownFlags('Not enough non-option arguments: got 0, need at least 1', ['stop']), 'Not enough non-option arguments: got 0, need at least 1');
+});
+
+test("a verb given no container says so in Docker's words (rm -f $(tsrun ps -qa) with none left)", (t) => {
+  t.is(unknownFlags('Not enough non-option arguments: got 0, need at least 1', ['stop']), `"tsrun stop" requires at least 1 argument (see 'tsrun stop --help')`);
+  t.is(unknownFlags('Not enough non-option arguments: got 0, need at least 1', ['rm', '-f']), `"tsrun rm" requires at least 1 argument (see 'tsrun rm --help')`);
+  t.is(unknownFlags('Not enough non-option arguments: got 0, need at least 1', ['container', 'rm', '-f']), `"tsrun container rm" requires at least 1 argument (see 'tsrun container rm --help')`);
 });

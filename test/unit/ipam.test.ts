@@ -33,6 +33,14 @@ const poolCases: Array<[string, Partial<IpamFlags>, Pool[]]> = [
       { subnet: '2001:db8:abc8::/64', gateway: '2001:db8:abc8::10', auxAddresses: {} },
     ],
   ],
+  [
+    "an IPv6 subnet without --ipv6 is kept, as Docker 20.10 keeps it (the ipvlan guide's ipvlan140)",
+    { subnets: ['192.168.140.0/24', '2001:db8:abc9::/64'], gateways: ['192.168.140.1', '2001:db8:abc9::22'] },
+    [
+      { subnet: '192.168.140.0/24', gateway: '192.168.140.1', auxAddresses: {} },
+      { subnet: '2001:db8:abc9::/64', gateway: '2001:db8:abc9::22', auxAddresses: {} },
+    ],
+  ],
   ['a /30 has its gateway and one address more', { subnets: ['10.0.0.0/30'] }, [{ subnet: '10.0.0.0/30', gateway: '10.0.0.1', auxAddresses: {} }]],
   ['IPv6 /127: the gateway is its last address (no broadcast in IPv6)', { subnets: ['10.0.0.0/24', '2001:db8::/127'], ipv6: true }, [
     { subnet: '10.0.0.0/24', gateway: '10.0.0.1', auxAddresses: {} },
@@ -105,7 +113,6 @@ const poolErrors: Array<[string, Partial<IpamFlags>, string]> = [
     'failed to allocate gateway (10.0.0.7): No available addresses on this pool (10.0.0.7/32 has no address left for a gateway and containers: use a /30 or larger)'],
   ['an IPv6 /128', { subnets: ['10.0.0.0/24', '2001:db8::5/128'], ipv6: true },
     'failed to allocate gateway (): No available addresses on this pool (2001:db8::5/128 has no address left for a gateway and containers: use a /127 or larger)'],
-  ['IPv6 subnet without --ipv6', { subnets: ['2001:db8::/64'] }, 'an IPv6 --subnet needs --ipv6 to enable IPv6 on the network'],
   ['--ipv6 without an IPv6 subnet', { subnets: ['10.0.0.0/24'], ipv6: true }, '--ipv6 needs an IPv6 --subnet (e.g. --subnet 2001:db8:1::/64)'],
   ['bad gateway', { subnets: ['10.0.0.0/24'], gateways: ['10.0.0.256'] }, 'invalid gateway "10.0.0.256": not an IPv4 or IPv6 address'],
 ];

@@ -109,7 +109,7 @@ export function buildPools(flags: IpamFlags, taken: Cidr[], hostRoutes: Cidr[]):
 
   if (subnets.some((s) => taken.some((t) => t.overlaps(s)))) throw new TsrunError(OVERLAP);
   const v6 = subnets.filter((s) => s.family === 6);
-  if (v6.length > 0 && !flags.ipv6) throw new TsrunError('an IPv6 --subnet needs --ipv6 to enable IPv6 on the network');
+  // An IPv6 --subnet without --ipv6 is kept in the network's IPAM and left unused, as Docker 20.10 does (the ipvlan guide's ipvlan140).
   if (flags.ipv6 && v6.length === 0) throw new TsrunError('--ipv6 needs an IPv6 --subnet (e.g. --subnet 2001:db8:1::/64)');
 
   if (!subnets.some((s) => s.family === 4)) {
