@@ -45,6 +45,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .option('dns', { type: 'string', array: true, default: [], describe: 'Nameserver of /etc/resolv.conf (replaces the host\'s)' })
     .option('dns-search', { type: 'string', array: true, default: [], describe: 'Search domain of /etc/resolv.conf (replaces the host\'s; . for none)' })
     .option('dns-option', { alias: 'dns-opt', type: 'string', array: true, default: [], describe: 'Option of /etc/resolv.conf, e.g. ndots:2 (replaces the host\'s)' })
+    .option('sysctl', { type: 'string', array: true, default: [], describe: 'Set a namespaced kernel setting KEY=VALUE: net.*, fs.mqueue.*, kernel.msg*, kernel.shm*, kernel.sem (repeatable)' })
     // Flags end where the image (container) name starts: the rest is the command's own.
     .middleware((argv): void => dockerFlagValues(verb, args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
@@ -95,6 +96,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
       cgroupParent: a['cgroup-parent'],
       devices: a.device.map(String),
     },
+    sysctls: a.sysctl.map(String),
   };
 }
 

@@ -13,6 +13,7 @@ import { CLONE, unshare } from '../sys/namespace';
 import { chownAt, fchdir, fdPath, mknodAt, O, RootDir, symlinkAt } from '../sys/root-dir';
 import { TsrunError } from '../sys/error';
 import type { CgroupMounts, InitSpec } from './spec';
+import { writeSysctls } from './sysctl';
 
 /** Docker's masked paths: unreadable in the container (moby oci/defaults.go). */
 export const MASKED_PATHS = [
@@ -140,6 +141,7 @@ export function setupRootfs(spec: InitSpec): void {
   let workdir: number;
   try {
     mountAt(root, 'proc', 'proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    writeSysctls(root, spec.sysctls);
     mountAt(root, 'sys', 'sysfs', 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
     mountDev(root);
     makeDevices(root, spec.devices);

@@ -46,6 +46,7 @@ import type { ContainerCgroup } from './cgroups/cgroup';
 import { cgroupLayout } from './cgroups/layout';
 import { parseResources, type ResourceOptions } from './cgroups/resources';
 import { securityConfig } from './security';
+import { parseSysctls } from './sysctl';
 import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
 import { reconcile } from './reconcile';
@@ -80,6 +81,8 @@ export interface RunOptions {
   logOpts?: string[];
   /** --add-host, --dns, --dns-search, --dns-option. */
   names?: NameFlags;
+  /** --sysctl KEY=VALUE (repeatable). */
+  sysctls?: string[];
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -111,6 +114,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
   const resources = parseResources(opts.resources);
   const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
   const names = nameConfig(opts.names ?? {}, () => hostGatewayIp(network.mode, network.network));
+  const sysctls = parseSysctls(opts.sysctls ?? [], network.mode === 'host');
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -132,6 +136,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       resources,
       log,
       ...names,
+      sysctls,
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -178,6 +183,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
       hostname: containerDir.file(rec.id, 'hostname'),
       'resolv.conf': containerDir.file(rec.id, 'resolv.conf'),
     },
+    sysctls: rec.config.sysctls ?? {},
   };
 }
 

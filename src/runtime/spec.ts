@@ -32,6 +32,8 @@ export interface InitSpec {
   devices: Array<{ path: string; type: 'c' | 'b'; major: number; minor: number; mode: number; uid: number; gid: number }>;
   /** Files bind-mounted over /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etc: { hosts: string; hostname: string; 'resolv.conf': string };
+  /** --sysctl settings, written through the container's /proc before /proc/sys turns read-only. */
+  sysctls: Record<string, string>;
 }
 
 /**

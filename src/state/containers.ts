@@ -117,6 +117,8 @@ export interface ContainerRecord {
     dns?: string[];
     dnsSearch?: string[];
     dnsOptions?: string[];
+    /** --sysctl as Docker's HostConfig.Sysctls (absent in records of before it). */
+    sysctls?: Record<string, string>;
   };
   /**
    * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the
