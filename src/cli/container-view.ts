@@ -32,7 +32,7 @@ function networksOf(c: ContainerRecord): Record<string, { NetworkID?: string }> 
 }
 
 function labelsOf(c: ContainerRecord): Record<string, string> {
-  return (c.config as { labels?: Record<string, string> }).labels ?? {};
+  return c.config.labels ?? {};
 }
 
 /** A `ps` row as Docker's ContainerContext shows it; `trunc` unless --no-trunc. */
@@ -224,6 +224,7 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       WorkingDir: c.config.workdir,
       Tty: c.config.tty,
       OpenStdin: c.config.interactive,
+      Labels: c.config.labels ?? {},
     },
     NetworkSettings: {
       ...addressFields(ep),

@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import type { RunOptions } from '../runtime/run';
 import { TsrunError } from '../sys/error';
 import { dockerFlagValues } from './flags';
+import { envWithFiles, labelsWithFiles } from '../runtime/env-file';
 
 const USAGE = {
   run: 'Usage: tsrun run [options] IMAGE [COMMAND [ARG...]]\n\nRun a command in a new container',
@@ -27,6 +28,9 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .option('ip', { type: 'string', describe: 'IPv4 address on the network (e.g. 172.16.86.10)' })
     .option('ip6', { type: 'string', describe: 'IPv6 address on the network' })
     .option('network-alias', { type: 'string', array: true, default: [], describe: 'Another name of the container on its network (repeatable)' })
+    .option('label', { alias: 'l', type: 'string', array: true, default: [], describe: 'Set a label KEY=VALUE on the container (repeatable)' })
+    .option('env-file', { type: 'string', array: true, default: [], describe: 'Read environment variables from a file of KEY=VALUE lines (repeatable; -e overrides)' })
+    .option('label-file', { type: 'string', array: true, default: [], describe: 'Read labels from a file of KEY=VALUE lines (repeatable)' })
     .option('mac-address', { type: 'string', describe: 'MAC address of a macvlan endpoint (default 02:42 + the IPv4 address)' })
     .option('cap-add', { type: 'string', array: true, default: [], describe: 'Add a capability (NET_ADMIN, CAP_NET_RAW ..., or ALL)' })
     .option('cap-drop', { type: 'string', array: true, default: [], describe: 'Drop a capability of the default set (or ALL)' })
@@ -64,7 +68,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     command,
     name: a.name,
     hostname: a.hostname,
-    env: a.env.map(String),
+    env: envWithFiles(a['env-file'].map(String), a.env.map(String)),
     workdir: a.workdir,
     interactive: a.interactive,
     tty: a.tty,
@@ -97,6 +101,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
       devices: a.device.map(String),
     },
     sysctls: a.sysctl.map(String),
+    labels: labelsWithFiles(a['label-file'].map(String), a.label.map(String)),
   };
 }
 

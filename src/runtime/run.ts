@@ -83,6 +83,8 @@ export interface RunOptions {
   names?: NameFlags;
   /** --sysctl KEY=VALUE (repeatable). */
   sysctls?: string[];
+  /** -l/--label and --label-file, merged (the CLI reads the files). */
+  labels?: Record<string, string>;
 }
 
 const DEFAULT_COMMAND = ['/bin/sh'];
@@ -137,6 +139,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       log,
       ...names,
       sysctls,
+      labels: opts.labels ?? {},
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',

@@ -119,6 +119,8 @@ export interface ContainerRecord {
     dnsOptions?: string[];
     /** --sysctl as Docker's HostConfig.Sysctls (absent in records of before it). */
     sysctls?: Record<string, string>;
+    /** -l/--label and --label-file as Docker's Config.Labels (absent in records of before them). */
+    labels?: Record<string, string>;
   };
   /**
    * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the

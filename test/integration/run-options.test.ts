@@ -1,6 +1,7 @@
 /** run's container options as Docker 20.10 has them: --sysctl, --label, --env-file, --entrypoint, -u. */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isRoot, StateRoot } from '../helpers/tsrun';
 
 const state = new StateRoot();
@@ -54,5 +55,62 @@ test('--sysctl refuses what Docker refuses, with exit 125 and nothing left behin
     t.true(r.stderr.startsWith(stderr), r.stderr);
     t.is(r.stderr.split('\n').length, 2, r.stderr);
   }
+  t.deepEqual(state.containerIds(), []);
+});
+
+test('-l/--label and --label-file label the container: ps filters by them, inspect shows Config.Labels', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  const file = join(state.dir, 'labels');
+  writeFileSync(file, '# a comment\n\n  tier=web\nbare\nnote= kept as is \n');
+  const r = state.run(['run', '-d', '--label', 'lab=1', '-l', 'solo', '--label-file', file, '--label', 'tier=db', 'alpine', 'sleep', '60']);
+  t.is(r.code, 0, r.stderr);
+  const ids = state.run(['ps', '-aq', '--filter', 'label=lab=1']).stdout.trim().split('\n');
+  t.deepEqual(ids, [r.stdout.trim().slice(0, 12)]);
+  t.deepEqual(inspect(ids[0]!).Config.Labels, { lab: '1', solo: '', tier: 'db', note: ' kept as is ' });
+  t.is(state.run(['rm', '-f', ...ids]).code, 0);
+  t.is(state.run(['ps', '-aq', '--filter', 'label=lab=1']).stdout, '');
+  const plain = state.run(['create', '--name', 'nolabels', 'alpine']);
+  t.is(plain.code, 0, plain.stderr);
+  t.deepEqual(inspect('nolabels').Config.Labels, {});
+  t.is(state.run(['rm', 'nolabels']).code, 0);
+});
+
+test('bad labels and label files are refused with Docker\'s words, exit 125, and nothing is created', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  const bad = join(state.dir, 'bad-labels');
+  writeFileSync(bad, 'x y=1\n');
+  const cases: Array<[string[], string]> = [
+    [['-l', '=x'], 'tsrun: invalid argument "=x" for "-l, --label" flag: invalid label \'=x\': empty name\n'],
+    [['--label', 'a b=x'], 'tsrun: invalid argument "a b=x" for "-l, --label" flag: label \'a b\' contains whitespaces\n'],
+    [['--label-file', join(state.dir, 'missing')], `tsrun: open ${join(state.dir, 'missing')}: no such file or directory\n`],
+    [['--label-file', bad], 'tsrun: poorly formatted environment: variable \'x y\' contains whitespaces\n'],
+  ];
+  for (const [flags, stderr] of cases) {
+    for (const verb of ['run', 'create']) {
+      const r = state.run([verb, ...flags, 'alpine', 'true']);
+      t.is(r.code, 125, `${verb} ${flags.join(' ')}`);
+      t.is(r.stderr, stderr);
+    }
+  }
+  t.deepEqual(state.containerIds(), []);
+});
+
+test('--env-file sets the environment before -e, as Docker merges them', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  const file = join(state.dir, 'env');
+  writeFileSync(file, '# settings\n\nA=from-file\n  B=two words \nFROM_HOST\nNOT_SET_ANYWHERE\nPATH=/usr/bin:/bin\n');
+  const r = state.run(['run', '--rm', '--env-file', file, '-e', 'A=from-flag', 'alpine', 'env'], { env: { FROM_HOST: 'host-value' } });
+  t.is(r.code, 0, r.stderr);
+  const env = r.stdout.split('\n');
+  t.true(env.includes('A=from-flag'));
+  t.true(env.includes('B=two words '));
+  t.true(env.includes('FROM_HOST=host-value'));
+  t.true(env.includes('PATH=/usr/bin:/bin'));
+  t.false(env.some((e) => e.startsWith('NOT_SET_ANYWHERE')));
+  const bad = join(state.dir, 'bad-env');
+  writeFileSync(bad, 'x y=1\n');
+  const refused = state.run(['run', '--rm', '--env-file', bad, 'alpine', 'true']);
+  t.is(refused.code, 125);
+  t.is(refused.stderr, "tsrun: poorly formatted environment: variable 'x y' contains whitespaces\n");
   t.deepEqual(state.containerIds(), []);
 });
