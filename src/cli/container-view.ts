@@ -1,6 +1,7 @@
 /** How containers are shown: `ps` rows and Docker's `inspect` JSON. */
 import type { AttachedEndpoint, ContainerRecord, DeadContainer, NetworkAttachment, Resources } from '../state/containers';
 import { TsrunError } from '../sys/error';
+import { containerArgv } from '../runtime/entrypoint';
 import { goTime, humanDuration, timeAgo } from './table';
 import { matches, matchLabels, type Filters } from './format/filters';
 import { row } from './format/render';
@@ -14,7 +15,7 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
 
 /** Docker quotes the command and cuts it to 20 characters. */
 export function commandText(c: ContainerRecord): string {
-  const cmd = c.command.join(' ');
+  const cmd = containerArgv(c).join(' ');
   return `"${cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd}"`;
 }
 
@@ -42,7 +43,7 @@ export function psContext(c: ContainerRecord, trunc: boolean): GoStruct {
     ID: () => (trunc ? c.id.slice(0, 12) : c.id),
     Names: () => c.name,
     Image: () => c.image.ref || '<no image>',
-    Command: () => (trunc ? commandText(c) : JSON.stringify(c.command.join(' '))),
+    Command: () => (trunc ? commandText(c) : JSON.stringify(containerArgv(c).join(' '))),
     CreatedAt: () => goTime(c.created, false),
     RunningFor: () => timeAgo(c.created),
     Ports: () => '',
@@ -175,8 +176,8 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
   return {
     Id: c.id,
     Created: c.created,
-    Path: c.command[0],
-    Args: c.command.slice(1),
+    Path: containerArgv(c)[0],
+    Args: containerArgv(c).slice(1),
     State: {
       Status: c.state.status,
       Running: running,
@@ -219,7 +220,8 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
     Config: {
       Hostname: c.config.hostname,
       Env: c.config.env,
-      Cmd: c.command,
+      Cmd: c.command.length > 0 ? c.command : null,
+      Entrypoint: c.config.entrypoint ?? null,
       Image: c.image.ref,
       WorkingDir: c.config.workdir,
       Tty: c.config.tty,

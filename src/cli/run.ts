@@ -30,6 +30,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .option('network-alias', { type: 'string', array: true, default: [], describe: 'Another name of the container on its network (repeatable)' })
     .option('label', { alias: 'l', type: 'string', array: true, default: [], describe: 'Set a label KEY=VALUE on the container (repeatable)' })
     .option('env-file', { type: 'string', array: true, default: [], describe: 'Read environment variables from a file of KEY=VALUE lines (repeatable; -e overrides)' })
+    .option('entrypoint', { type: 'string', describe: 'Run this program, with the command as its arguments ("" for none)' })
     .option('label-file', { type: 'string', array: true, default: [], describe: 'Read labels from a file of KEY=VALUE lines (repeatable)' })
     .option('mac-address', { type: 'string', describe: 'MAC address of a macvlan endpoint (default 02:42 + the IPv4 address)' })
     .option('cap-add', { type: 'string', array: true, default: [], describe: 'Add a capability (NET_ADMIN, CAP_NET_RAW ..., or ALL)' })
@@ -101,6 +102,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
       devices: a.device.map(String),
     },
     sysctls: a.sysctl.map(String),
+    entrypoint: a.entrypoint,
     labels: labelsWithFiles(a['label-file'].map(String), a.label.map(String)),
   };
 }

@@ -47,6 +47,7 @@ import { cgroupLayout } from './cgroups/layout';
 import { parseResources, type ResourceOptions } from './cgroups/resources';
 import { securityConfig } from './security';
 import { parseSysctls } from './sysctl';
+import { containerArgv, entrypointAndCmd } from './entrypoint';
 import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
 import { reconcile } from './reconcile';
@@ -85,9 +86,9 @@ export interface RunOptions {
   sysctls?: string[];
   /** -l/--label and --label-file, merged (the CLI reads the files). */
   labels?: Record<string, string>;
+  /** --entrypoint: undefined when not given, '' to clear it. */
+  entrypoint?: string;
 }
-
-const DEFAULT_COMMAND = ['/bin/sh'];
 
 /** A failure to start, with the exit code Docker gives it (125, or 126/127 from exec). */
 export class StartError extends TsrunError {
@@ -116,6 +117,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
   const resources = parseResources(opts.resources);
   const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
   const names = nameConfig(opts.names ?? {}, () => hostGatewayIp(network.mode, network.network));
+  const { entrypoint, command } = entrypointAndCmd(opts.entrypoint, opts.command);
   const sysctls = parseSysctls(opts.sysctls ?? [], network.mode === 'host');
   const image = requireImage(opts.image);
   const id = newId();
@@ -125,7 +127,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
     name: opts.name ?? '',
     created: new Date().toISOString(),
     image: { ref: opts.image, id: image.id },
-    command: opts.command.length > 0 ? opts.command : DEFAULT_COMMAND,
+    command,
     config: {
       hostname,
       env: containerEnv(userEnv, hostname, opts.tty),
@@ -140,6 +142,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       ...names,
       sysctls,
       labels: opts.labels ?? {},
+      ...(entrypoint && { entrypoint }),
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -173,7 +176,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
     work: containerDir.work(rec.id),
     rootfs: containerDir.rootfs(rec.id),
     hostname: rec.config.hostname,
-    argv: rec.command,
+    argv: containerArgv(rec),
     env: rec.config.env,
     workdir: rec.config.workdir,
     tty: rec.config.tty,

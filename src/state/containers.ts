@@ -121,6 +121,8 @@ export interface ContainerRecord {
     sysctls?: Record<string, string>;
     /** -l/--label and --label-file as Docker's Config.Labels (absent in records of before them). */
     labels?: Record<string, string>;
+    /** --entrypoint (Docker's Config.Entrypoint); absent for none. `command` is then its arguments. */
+    entrypoint?: string[];
   };
   /**
    * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the

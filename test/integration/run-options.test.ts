@@ -114,3 +114,32 @@ test('--env-file sets the environment before -e, as Docker merges them', (t) => 
   t.is(refused.stderr, "tsrun: poorly formatted environment: variable 'x y' contains whitespaces\n");
   t.deepEqual(state.containerIds(), []);
 });
+
+test('--entrypoint runs its program with the command as arguments; "" clears it; inspect shows Entrypoint, Cmd, Path, Args', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  const r = state.run(['run', '--name', 'ep-echo', '--entrypoint', '/bin/echo', 'alpine', 'hello', 'world']);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'hello world\n');
+  t.like(inspect('ep-echo'), { Path: '/bin/echo', Args: ['hello', 'world'], Config: { Entrypoint: ['/bin/echo'], Cmd: ['hello', 'world'] } });
+  t.is(state.run(['ps', '-a', '--filter', 'name=ep-echo', '--format', '{{.Command}}']).stdout, '"/bin/echo hello wor…"\n');
+  // Without a command the image's /bin/sh is not added: Docker's daemon keeps the image's Cmd only without an entrypoint.
+  const bare = state.run(['run', '--name', 'ep-bare', '--entrypoint', 'echo', 'alpine']);
+  t.is(bare.code, 0, bare.stderr);
+  t.is(bare.stdout, '\n');
+  t.like(inspect('ep-bare'), { Path: 'echo', Args: [], Config: { Entrypoint: ['echo'], Cmd: null } });
+  const cleared = state.run(['run', '--name', 'ep-none', '--entrypoint', '', 'alpine', 'echo', 'x']);
+  t.is(cleared.code, 0, cleared.stderr);
+  t.is(cleared.stdout, 'x\n');
+  t.like(inspect('ep-none'), { Path: 'echo', Args: ['x'], Config: { Entrypoint: null, Cmd: ['echo', 'x'] } });
+  const plain = state.run(['create', '--name', 'ep-default', 'alpine']);
+  t.is(plain.code, 0, plain.stderr);
+  t.like(inspect('ep-default'), { Path: '/bin/sh', Args: [], Config: { Entrypoint: null, Cmd: ['/bin/sh'] } });
+  t.is(state.run(['rm', 'ep-echo', 'ep-bare', 'ep-none', 'ep-default']).code, 0);
+
+  const none = state.run(['run', '--rm', '--entrypoint=', 'alpine']);
+  t.is(none.code, 125);
+  t.is(none.stderr, 'tsrun: No command specified (--entrypoint "" leaves none: give a command after the image)\n');
+  const missing = state.run(['run', '--rm', '--entrypoint', '/no/such', 'alpine']);
+  t.is(missing.code, 127);
+  t.deepEqual(state.containerIds(), []);
+});
