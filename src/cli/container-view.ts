@@ -227,6 +227,7 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       Tty: c.config.tty,
       OpenStdin: c.config.interactive,
       Labels: c.config.labels ?? {},
+      User: c.config.user ?? '',
     },
     NetworkSettings: {
       ...addressFields(ep),

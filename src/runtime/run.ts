@@ -88,6 +88,8 @@ export interface RunOptions {
   labels?: Record<string, string>;
   /** --entrypoint: undefined when not given, '' to clear it. */
   entrypoint?: string;
+  /** -u/--user name|uid[:group|gid]. */
+  user?: string;
 }
 
 /** A failure to start, with the exit code Docker gives it (125, or 126/127 from exec). */
@@ -130,7 +132,8 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
     command,
     config: {
       hostname,
-      env: containerEnv(userEnv, hostname, opts.tty),
+      // With -u, HOME comes from the user's passwd entry unless given (init fills it in).
+      env: containerEnv(userEnv, hostname, opts.tty, opts.user === undefined),
       workdir,
       tty: opts.tty,
       interactive: opts.interactive,
@@ -143,6 +146,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       sysctls,
       labels: opts.labels ?? {},
       ...(entrypoint && { entrypoint }),
+      ...(opts.user !== undefined && { user: opts.user }),
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -190,6 +194,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
       'resolv.conf': containerDir.file(rec.id, 'resolv.conf'),
     },
     sysctls: rec.config.sysctls ?? {},
+    user: rec.config.user ?? '',
   };
 }
 

@@ -34,6 +34,8 @@ export interface InitSpec {
   etc: { hosts: string; hostname: string; 'resolv.conf': string };
   /** --sysctl settings, written through the container's /proc before /proc/sys turns read-only. */
   sysctls: Record<string, string>;
+  /** -u as given ('' for none): resolved by init in the container's /etc/passwd and /etc/group. */
+  user: string;
 }
 
 /**

@@ -12,7 +12,8 @@
 import { closeSync, fstatSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { limitCapabilities } from '../sys/capabilities';
+import { limitBoundingSet, setCapabilities } from '../sys/capabilities';
+import { switchUser } from '../sys/credentials';
 import { fromNodeError, TsrunError } from '../sys/error';
 import { makedev } from '../sys/file';
 import { joinNewSessionKeyring } from '../sys/keyring';
@@ -28,6 +29,7 @@ import { ExecFailure, execFailure, failureCode, resolveCommand } from './command
 import { faultPoint } from './fault';
 import type { ChildStdio } from './stdio';
 import type { Privileges } from './spec';
+import { containerUser, withHome } from './user';
 
 export interface TenantRequest {
   /** The container's PID 1: its namespaces are joined. */
@@ -41,6 +43,8 @@ export interface TenantRequest {
   /** The container's cgroup directories: the command is spawned inside them. */
   cgroup: string[];
   privileges: Privileges;
+  /** exec -u, else the container's -u ('' for root): resolved in the container's /etc/passwd and /etc/group. */
+  user: string;
   /** Wait for the command and report its exit (not with -d). */
   wait: boolean;
 }
@@ -105,7 +109,15 @@ function startInside(req: TenantRequest): { pid: number; pty: { master: number; 
     }
     opened.push(workdir);
     fchdir(workdir, `${req.workdir} in the container`);
-    const path = resolveCommand(req.argv[0]!, req.env);
+    let user;
+    try {
+      user = containerUser(root, req.user);
+    } catch (err) {
+      // Docker's daemon gives an exec that fails in the runtime 126.
+      throw new ExecFailure((err as Error).message, 126);
+    }
+    const env = withHome(req.env, user);
+    const path = resolveCommand(req.argv[0]!, env);
     let stdio: [ChildFd, ChildFd, ChildFd];
     if (req.tty) {
       pty = openPtyMaster(root);
@@ -123,12 +135,15 @@ function startInside(req: TenantRequest): { pid: number; pty: { master: number; 
     joinNewSessionKeyring();
     // Installed while CAP_SYS_ADMIN is still held; this thread dies soon after the spawn.
     if (req.privileges.seccomp !== null) installFilter(Buffer.from(req.privileges.seccomp, 'base64'));
-    limitCapabilities(req.privileges.capabilities);
+    // As runc: the bounding set while CAP_SETPCAP is effective, then this thread's user, then the capabilities.
+    limitBoundingSet(req.privileges.capabilities);
+    switchUser(user.uid, user.gid, user.groups);
+    setCapabilities(req.privileges.capabilities);
     if (req.privileges.noNewPrivileges) setNoNewPrivs();
     setNotDumpable();
     faultPoint('exec:before-spawn');
     try {
-      return { pid: posixSpawn({ path, argv: req.argv, env: req.env, stdio }), pty };
+      return { pid: posixSpawn({ path, argv: req.argv, env, stdio }), pty };
     } catch (err) {
       throw execFailure(req.argv[0]!, err);
     }

@@ -123,6 +123,8 @@ export interface ContainerRecord {
     labels?: Record<string, string>;
     /** --entrypoint (Docker's Config.Entrypoint); absent for none. `command` is then its arguments. */
     entrypoint?: string[];
+    /** -u/--user as given (Docker's Config.User); absent for none. */
+    user?: string;
   };
   /**
    * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the

@@ -143,3 +143,58 @@ test('--entrypoint runs its program with the command as arguments; "" clears it;
   t.is(missing.code, 127);
   t.deepEqual(state.containerIds(), []);
 });
+
+/** `id` and the kernel's view of the command's credentials. */
+const WHO = 'id; echo "HOME=$HOME"; grep -E "^(Groups|CapPrm|CapEff|CapBnd):" /proc/self/status';
+const ROOT_GROUPS = 'groups=0(root),1(bin),2(daemon),3(sys),4(adm),6(disk),10(wheel),11(floppy),20(dialout),26(tape),27(video)';
+
+test('-u runs the command as a user of the container\'s /etc/passwd, with its groups, its HOME and no capabilities left', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  const who = (flags: string[]): string => {
+    const r = state.run(['run', '--rm', ...flags, 'alpine', 'sh', '-c', WHO]);
+    t.is(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const none = 'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t00000000a80425fb\n';
+  // As under Docker, root gets its supplementary groups from the image's /etc/group.
+  t.is(who([]), `uid=0(root) gid=0(root) ${ROOT_GROUPS}\nHOME=/root\nGroups:\t0 1 2 3 4 6 10 11 20 26 27 \nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\n`);
+  t.is(who(['-u', 'daemon']), `uid=2(daemon) gid=2(daemon) groups=1(bin),2(daemon),4(adm)\nHOME=/sbin\nGroups:\t1 2 4 \n${none}`);
+  t.is(who(['--user', 'nobody']), `uid=65534(nobody) gid=65534(nobody)\nHOME=/\nGroups:\t \n${none}`);
+  t.is(who(['-u', '1000:daemon']), `uid=1000 gid=2(daemon)\nHOME=/\nGroups:\t \n${none}`);
+  t.is(who(['-u', 'daemon:10', '-e', 'HOME=/tmp']), `uid=2(daemon) gid=10(wheel)\nHOME=/tmp\nGroups:\t \n${none}`);
+  // --cap-drop SETUID does not keep the change of user from happening (runc changes it first).
+  t.regex(who(['-u', 'nobody', '--cap-drop', 'SETUID', '--cap-drop', 'SETGID']), /^uid=65534\(nobody\)/);
+});
+
+test('-u with a user or group the image lacks fails as Docker\'s run (125) and exec (126) do; exec -u and inspect Config.User', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  const cases: Array<[string, string]> = [
+    ['nosuch', 'tsrun: unable to find user nosuch: no matching entries in passwd file\n'],
+    ['root:nosuch', 'tsrun: unable to find group nosuch: no matching entries in group file\n'],
+    ['4294967296', 'tsrun: uids and gids must be in range 0-2147483647\n'],
+  ];
+  for (const [user, stderr] of cases) {
+    const r = state.run(['run', '--rm', '-u', user, 'alpine', 'true']);
+    t.is(r.code, 125, user);
+    t.is(r.stderr, stderr);
+  }
+  t.deepEqual(state.containerIds(), []);
+
+  const d = state.run(['run', '-d', '--name', 'user-exec', '-u', 'daemon', 'alpine', 'sleep', '60']);
+  t.is(d.code, 0, d.stderr);
+  t.is(inspect('user-exec').Config.User, 'daemon');
+  const same = state.run(['exec', 'user-exec', 'id']);
+  t.is(same.stdout, 'uid=2(daemon) gid=2(daemon) groups=1(bin),2(daemon),4(adm)\n');
+  const other = state.run(['exec', '-u', 'nobody', 'user-exec', 'sh', '-c', WHO]);
+  t.is(other.code, 0, other.stderr);
+  t.regex(other.stdout, /^uid=65534\(nobody\) gid=65534\(nobody\)\nHOME=\/\nGroups:\t \nCapPrm:\t0{16}\nCapEff:\t0{16}\n/);
+  t.is(state.run(['exec', '-u', '0', 'user-exec', 'id']).stdout, `uid=0(root) gid=0(root) ${ROOT_GROUPS}\n`);
+  const missing = state.run(['exec', '-u', 'nosuch', 'user-exec', 'id']);
+  t.is(missing.code, 126);
+  t.is(missing.stderr, 'tsrun: unable to find user nosuch: no matching entries in passwd file\n');
+  t.is(state.run(['rm', '-f', 'user-exec']).code, 0);
+  const plain = state.run(['create', '--name', 'user-none', 'alpine']);
+  t.is(plain.code, 0, plain.stderr);
+  t.is(inspect('user-none').Config.User, '');
+  t.is(state.run(['rm', 'user-none']).code, 0);
+});
