@@ -99,13 +99,18 @@ function maskPaths(root: RootDir): void {
     } finally {
       closeSync(fd);
     }
-    // Looked up again: the fd above names the path under the new bind mount, not the mount itself.
-    const top = root.open(p, O.PATH);
-    try {
-      remountReadOnly(fdPath(top), MS.NOSUID | MS.NODEV | MS.NOEXEC, root.describe(p));
-    } finally {
-      closeSync(top);
-    }
+    remountAt(root, p, MS.NOSUID | MS.NODEV | MS.NOEXEC);
+  }
+}
+
+/** Remounts the bind mount at `path` read-only. */
+function remountAt(root: RootDir, path: string, flags: number): void {
+  // Looked up again: an fd opened before the bind names the path under it, not the mount itself.
+  const top = root.open(path, O.PATH);
+  try {
+    remountReadOnly(fdPath(top), flags, root.describe(path));
+  } finally {
+    closeSync(top);
   }
 }
 
@@ -153,12 +158,16 @@ export function setupRootfs(spec: InitSpec): void {
       } finally {
         closeSync(fd);
       }
+      // Docker binds them read-only too when the root is (container.NetworkMounts).
+      if (spec.readOnly) remountAt(root, `etc/${name}`, 0);
     }
     workdir = makeWorkdir(root, spec.workdir);
   } finally {
     root.close();
   }
   try {
+    // Last, once everything inside is made: the mounts on top (/proc, /dev, /dev/shm ...) keep their own flags.
+    if (spec.readOnly) remountReadOnly(spec.rootfs, 0, 'the container\'s root filesystem');
     process.chdir(spec.rootfs);
     pivotRoot('.', '.');
     umount('.', MNT_DETACH);

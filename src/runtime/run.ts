@@ -90,6 +90,8 @@ export interface RunOptions {
   entrypoint?: string;
   /** -u/--user name|uid[:group|gid]. */
   user?: string;
+  /** --read-only. */
+  readOnly?: boolean;
 }
 
 /** A failure to start, with the exit code Docker gives it (125, or 126/127 from exec). */
@@ -147,6 +149,7 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       labels: opts.labels ?? {},
       ...(entrypoint && { entrypoint }),
       ...(opts.user !== undefined && { user: opts.user }),
+      ...(opts.readOnly && { readOnly: true }),
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -195,6 +198,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
     },
     sysctls: rec.config.sysctls ?? {},
     user: rec.config.user ?? '',
+    readOnly: rec.config.readOnly ?? false,
   };
 }
 

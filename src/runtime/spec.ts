@@ -36,6 +36,8 @@ export interface InitSpec {
   sysctls: Record<string, string>;
   /** -u as given ('' for none): resolved by init in the container's /etc/passwd and /etc/group. */
   user: string;
+  /** --read-only: the root filesystem (and the /etc files, as Docker binds them) read-only. */
+  readOnly: boolean;
 }
 
 /**

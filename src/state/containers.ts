@@ -125,6 +125,8 @@ export interface ContainerRecord {
     entrypoint?: string[];
     /** -u/--user as given (Docker's Config.User); absent for none. */
     user?: string;
+    /** --read-only (Docker's HostConfig.ReadonlyRootfs); absent for false. */
+    readOnly?: boolean;
   };
   /**
    * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the

@@ -198,3 +198,16 @@ test('-u with a user or group the image lacks fails as Docker\'s run (125) and e
   t.is(inspect('user-none').Config.User, '');
   t.is(state.run(['rm', 'user-none']).code, 0);
 });
+
+test('--read-only: the root and the /etc files are read-only, /dev, /dev/shm and /proc are not; inspect ReadonlyRootfs', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  const script = 'for f in /newfile /tmp/x /etc/hosts /etc/resolv.conf /dev/shm/x /dev/x; do if (: > $f) 2>/dev/null; then echo "$f rw"; else echo "$f ro"; fi; done; echo 1 > /proc/self/comm && echo "/proc rw"';
+  const ro = state.run(['run', '--name', 'readonly', '--read-only', '-w', '/made/by/tsrun', 'alpine', 'sh', '-c', script]);
+  t.is(ro.code, 0, ro.stderr);
+  t.is(ro.stdout, '/newfile ro\n/tmp/x ro\n/etc/hosts ro\n/etc/resolv.conf ro\n/dev/shm/x rw\n/dev/x rw\n/proc rw\n');
+  t.is(inspect('readonly').HostConfig.ReadonlyRootfs, true);
+  const rw = state.run(['run', '--name', 'readwrite', 'alpine', 'sh', '-c', script]);
+  t.is(rw.stdout, '/newfile rw\n/tmp/x rw\n/etc/hosts rw\n/etc/resolv.conf rw\n/dev/shm/x rw\n/dev/x rw\n/proc rw\n');
+  t.is(inspect('readwrite').HostConfig.ReadonlyRootfs, false);
+  t.is(state.run(['rm', 'readonly', 'readwrite']).code, 0);
+});
