@@ -215,6 +215,7 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       DnsSearch: c.config.dnsSearch ?? [],
       ExtraHosts: nullIfEmpty(c.config.extraHosts),
       ReadonlyRootfs: c.config.readOnly ?? false,
+      Privileged: c.config.security?.privileged ?? false,
       // Docker leaves Sysctls out when none was given.
       ...(c.config.sysctls && Object.keys(c.config.sysctls).length > 0 && { Sysctls: c.config.sysctls }),
     },

@@ -33,6 +33,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .option('entrypoint', { type: 'string', describe: 'Run this program, with the command as its arguments ("" for none)' })
     .option('user', { alias: 'u', type: 'string', describe: 'Run as name|uid[:group|gid], looked up in the container\'s /etc/passwd and /etc/group' })
     .option('read-only', { type: 'boolean', default: false, describe: 'Mount the container\'s root filesystem read-only (/dev, /dev/shm, /proc stay as they are)' })
+    .option('privileged', { type: 'boolean', default: false, describe: 'Give up isolation as Docker does: every capability and host device, no seccomp, writable /sys' })
     .option('label-file', { type: 'string', array: true, default: [], describe: 'Read labels from a file of KEY=VALUE lines (repeatable)' })
     .option('mac-address', { type: 'string', describe: 'MAC address of a macvlan endpoint (default 02:42 + the IPv4 address)' })
     .option('cap-add', { type: 'string', array: true, default: [], describe: 'Add a capability (NET_ADMIN, CAP_NET_RAW ..., or ALL)' })
@@ -107,6 +108,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     entrypoint: a.entrypoint,
     user: a.user,
     readOnly: a['read-only'],
+    privileged: a.privileged,
     labels: labelsWithFiles(a['label-file'].map(String), a.label.map(String)),
   };
 }

@@ -147,10 +147,11 @@ export function setupRootfs(spec: InitSpec): void {
   try {
     mountAt(root, 'proc', 'proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC);
     writeSysctls(root, spec.sysctls);
-    mountAt(root, 'sys', 'sysfs', 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    // Docker's --privileged leaves /sys writable and nothing masked.
+    mountAt(root, 'sys', 'sysfs', 'sysfs', (spec.privileged ? 0 : MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC);
     mountDev(root);
     makeDevices(root, spec.devices);
-    maskPaths(root);
+    if (!spec.privileged) maskPaths(root);
     for (const [name, source] of Object.entries(spec.etc)) {
       const fd = root.ensureFile(`etc/${name}`);
       try {
@@ -182,10 +183,10 @@ export function setupRootfs(spec: InitSpec): void {
  * hierarchy on v1. Called after unshare(CLONE_NEWCGROUP) in the container's cgroup, so each
  * shows the container's own cgroup as its root.
  */
-export function mountCgroups(cgroups: CgroupMounts): void {
+export function mountCgroups(cgroups: CgroupMounts, readOnly: boolean): void {
   const root = RootDir.open('/', 'the container');
   try {
-    const flags = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
+    const flags = (readOnly ? MS.RDONLY : 0) | MS.NOSUID | MS.NODEV | MS.NOEXEC;
     if (cgroups.version === 2) return mountAt(root, 'sys/fs/cgroup', 'cgroup2', 'cgroup2', flags);
     mountAt(root, 'sys/fs/cgroup', 'tmpfs', 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=755');
     for (const h of cgroups.hierarchies) {
@@ -193,12 +194,7 @@ export function mountCgroups(cgroups: CgroupMounts): void {
       const options = h.options.startsWith('name=') ? `none,${h.options}` : h.options;
       mountAt(root, `sys/fs/cgroup/${h.name}`, 'cgroup', 'cgroup', flags, options);
     }
-    const top = root.open('sys/fs/cgroup', O.PATH);
-    try {
-      remountReadOnly(fdPath(top), MS.NOSUID | MS.NODEV | MS.NOEXEC, root.describe('sys/fs/cgroup'));
-    } finally {
-      closeSync(top);
-    }
+    if (readOnly) remountAt(root, 'sys/fs/cgroup', MS.NOSUID | MS.NODEV | MS.NOEXEC);
   } finally {
     root.close();
   }

@@ -73,7 +73,8 @@ function run(): never {
   if (go.type !== 'go') throw new TsrunError(`expected go, got ${go.type}`);
   // A cgroup namespace made now has the container's cgroup as its root.
   unshare(CLONE.NEWCGROUP, 'cgroup namespace');
-  mountCgroups(spec.cgroups);
+  // Docker's --privileged leaves the cgroup mounts writable.
+  mountCgroups(spec.cgroups, !spec.privileged);
   joinNewSessionKeyring();
   // Installed while CAP_SYS_ADMIN is still held (no_new_privs may be off); what follows is allowed by any profile Docker's resembles.
   if (filter) installFilter(filter);

@@ -47,6 +47,7 @@ import { cgroupLayout } from './cgroups/layout';
 import { parseResources, type ResourceOptions } from './cgroups/resources';
 import { securityConfig } from './security';
 import { parseSysctls } from './sysctl';
+import { hostDevices } from './host-devices';
 import { containerArgv, entrypointAndCmd } from './entrypoint';
 import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
@@ -92,6 +93,8 @@ export interface RunOptions {
   user?: string;
   /** --read-only. */
   readOnly?: boolean;
+  /** --privileged. */
+  privileged?: boolean;
 }
 
 /** A failure to start, with the exit code Docker gives it (125, or 126/127 from exec). */
@@ -117,8 +120,8 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
   if (opts.hostname !== undefined) validateHostname(opts.hostname);
   const workdir = validateWorkdir(opts.workdir ?? '/');
   const userEnv = parseEnv(opts.env);
-  const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt);
-  const resources = parseResources(opts.resources);
+  const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt, opts.privileged);
+  const resources = { ...parseResources(opts.resources), ...(opts.privileged && { allDevices: true }) };
   const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
   const names = nameConfig(opts.names ?? {}, () => hostGatewayIp(network.mode, network.network));
   const { entrypoint, command } = entrypointAndCmd(opts.entrypoint, opts.command);
@@ -174,6 +177,14 @@ function cgroupMounts(): CgroupMounts {
   return { version: 1, hierarchies: layout.hierarchies.map((h) => ({ name: basename(h.mount), options: h.options })) };
 }
 
+/** --device nodes and, with --privileged, every host device (a --device at the same path once, as Docker skips it). */
+function containerDevices(rec: ContainerRecord): InitSpec['devices'] {
+  const own = rec.config.resources.devices.map((d) => ({ path: d.container, type: d.rule.type, major: d.rule.major as number, minor: d.rule.minor as number, mode: d.mode, uid: d.uid, gid: d.gid }));
+  if (!rec.config.security?.privileged) return own;
+  const host = hostDevices();
+  return [...host, ...own.filter((d) => !host.some((h) => h.path === d.path))];
+}
+
 /** Compiles the seccomp filter too: called after init's spawn, so that work overlaps its start-up. */
 function initSpec(rec: ContainerRecord): InitSpec {
   return {
@@ -190,7 +201,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
     interactive: rec.config.interactive,
     privileges: (require('./privileges') as typeof import('./privileges')).privilegesOf(rec.config.security),
     cgroups: cgroupMounts(),
-    devices: rec.config.resources.devices.map((d) => ({ path: d.container, type: d.rule.type, major: d.rule.major as number, minor: d.rule.minor as number, mode: d.mode, uid: d.uid, gid: d.gid })),
+    devices: containerDevices(rec),
     etc: {
       hosts: containerDir.file(rec.id, 'hosts'),
       hostname: containerDir.file(rec.id, 'hostname'),
@@ -199,6 +210,7 @@ function initSpec(rec: ContainerRecord): InitSpec {
     sysctls: rec.config.sysctls ?? {},
     user: rec.config.user ?? '',
     readOnly: rec.config.readOnly ?? false,
+    privileged: rec.config.security?.privileged ?? false,
   };
 }
 

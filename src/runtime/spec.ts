@@ -38,6 +38,8 @@ export interface InitSpec {
   user: string;
   /** --read-only: the root filesystem (and the /etc files, as Docker binds them) read-only. */
   readOnly: boolean;
+  /** --privileged: /sys and /sys/fs/cgroup writable, no masked or read-only paths (and every host device in `devices`). */
+  privileged: boolean;
 }
 
 /**

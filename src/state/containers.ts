@@ -19,6 +19,8 @@ export interface SecurityConfig {
   capDrop: string[];
   securityOpt: string[];
   noNewPrivileges: boolean;
+  /** --privileged: every capability, no seccomp (absent for false). */
+  privileged?: boolean;
   /** Docker's default profile, none, or a profile of Docker's JSON format (its text, as read at run). */
   seccomp: 'default' | 'unconfined' | { source: string; json: string };
 }
@@ -58,6 +60,8 @@ export interface Resources {
   /** Relative weight; 0 when not given (the kernel's 1024). */
   cpuShares: number;
   devices: DeviceMapping[];
+  /** --privileged: every device allowed (absent for false). */
+  allDevices?: boolean;
 }
 
 /**

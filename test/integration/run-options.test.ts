@@ -211,3 +211,25 @@ test('--read-only: the root and the /etc files are read-only, /dev, /dev/shm and
   t.is(inspect('readwrite').HostConfig.ReadonlyRootfs, false);
   t.is(state.run(['rm', 'readonly', 'readwrite']).code, 0);
 });
+
+test('--privileged gives up isolation as Docker does: every capability and host device, no seccomp, writable /sys, nothing masked', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  // Every capability tsrun holds itself (a sandbox may withhold some).
+  const held = /^CapPrm:\t(\w+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+  const script = [
+    'grep -E "^(CapEff|CapBnd|Seccomp):" /proc/self/status',
+    'awk \'$5 == "/sys" || $5 == "/sys/fs/cgroup" { print $5, $6 }\' /proc/self/mountinfo',
+    // Masked for an ordinary container (a bind of /dev/null), here the kernel's own file.
+    'grep -c " /proc/keys " /proc/self/mountinfo',
+    // A host device outside Docker's default allowlist, opened through the devices cgroup.
+    'stat -c "%t:%T" /dev/kmsg && dd if=/dev/kmsg of=/dev/null count=0 2>/dev/null && echo kmsg-opened',
+  ].join('; ');
+  const r = state.run(['run', '--name', 'privileged', '--privileged', '--cap-drop', 'ALL', 'alpine', 'sh', '-c', script]);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, `CapEff:\t${held}\nCapBnd:\t${held}\nSeccomp:\t0\n/sys rw,nosuid,nodev,noexec,relatime\n/sys/fs/cgroup rw,nosuid,nodev,noexec,relatime\n0\n1:b\nkmsg-opened\n`);
+  t.is(inspect('privileged').HostConfig.Privileged, true);
+  const plain = state.run(['run', '--name', 'unprivileged', 'alpine', 'sh', '-c', script]);
+  t.regex(plain.stdout, /^CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nSeccomp:\t2\n\/sys ro,nosuid,nodev,noexec,relatime\n\/sys\/fs\/cgroup ro,nosuid,nodev,noexec,relatime\n1\n$/);
+  t.is(inspect('unprivileged').HostConfig.Privileged, false);
+  t.is(state.run(['rm', 'privileged', 'unprivileged']).code, 0);
+});
