@@ -25,7 +25,7 @@ import { execFailure, failureCode, resolveCommand } from './command';
 import { mountCgroups, setupRootfs } from './filesystem';
 import type { InitSpec } from './spec';
 import { readParentMessage, sendToParent } from './sync-init';
-import { containerUser, withHome, type ExecUser } from './user';
+import { containerUser, giveStdio, withHome, type ExecUser } from './user';
 
 /** A new session whose controlling terminal is the container's pty N (opened by the parent from the container's devpts). */
 function takePty(): void {
@@ -80,6 +80,7 @@ function run(): never {
   if (filter) installFilter(filter);
   // As runc: the bounding set while CAP_SETPCAP is effective, then the user, then the capabilities.
   limitBoundingSet(spec.privileges.capabilities);
+  giveStdio([0, 1, 2], user.uid);
   switchUser(user.uid, user.gid, user.groups);
   setCapabilities(spec.privileges.capabilities);
   if (spec.privileges.noNewPrivileges) setNoNewPrivs();

@@ -20,7 +20,7 @@ import { joinNewSessionKeyring } from '../sys/keyring';
 import { CLONE, NamespaceSet, unshare } from '../sys/namespace';
 import { setNoNewPrivs, setNotDumpable } from '../sys/prctl';
 import { isAlive, type ProcessIdentity } from '../sys/process';
-import { fchdir, O, RootDir } from '../sys/root-dir';
+import { chownAt, fchdir, O, RootDir } from '../sys/root-dir';
 import { installFilter } from '../sys/seccomp/filter';
 import { posixSpawn, type ChildFd } from '../sys/spawn';
 import { openPtyMaster } from '../sys/tty';
@@ -29,7 +29,7 @@ import { ExecFailure, execFailure, failureCode, resolveCommand } from './command
 import { faultPoint } from './fault';
 import type { ChildStdio } from './stdio';
 import type { Privileges } from './spec';
-import { containerUser, withHome } from './user';
+import { containerUser, giveStdio, withHome } from './user';
 
 export interface TenantRequest {
   /** The container's PID 1: its namespaces are joined. */
@@ -65,6 +65,16 @@ function openDevNull(root: RootDir): number {
     throw new TsrunError(`${root.describe('dev/null')} is not the null device (1:3): the container replaced it`);
   }
   return fd;
+}
+
+/** /dev/pts/N of the container's devpts, owned by `uid` (its group left as it is). */
+function chownPts(root: RootDir, n: number, uid: number): void {
+  const pts = root.open('dev/pts', O.PATH | O.DIRECTORY);
+  try {
+    chownAt(pts, String(n), uid, 0xffffffff, root.describe(`dev/pts/${n}`));
+  } finally {
+    closeSync(pts);
+  }
 }
 
 function joinContainer(container: ProcessIdentity): void {
@@ -121,6 +131,8 @@ function startInside(req: TenantRequest): { pid: number; pty: { master: number; 
     let stdio: [ChildFd, ChildFd, ChildFd];
     if (req.tty) {
       pty = openPtyMaster(root);
+      // The user's to open, as runc gives it (a pts node is root's, mode 620, until then).
+      if (user.uid !== 0) chownPts(root, pty.number, user.uid);
       // Opened by the child after setsid: the pty becomes its controlling terminal.
       stdio = [{ open: `/dev/pts/${pty.number}`, flags: O.RDWR }, { fd: 0 }, { fd: 0 }];
     } else {
@@ -131,6 +143,7 @@ function startInside(req: TenantRequest): { pid: number; pty: { master: number; 
         return { fd: devNull };
       };
       stdio = [own(req.stdio.stdin), own(req.stdio.stdout), own(req.stdio.stderr)];
+      giveStdio(stdio.map((c) => (c as { fd: number }).fd), user.uid);
     }
     joinNewSessionKeyring();
     // Installed while CAP_SYS_ADMIN is still held; this thread dies soon after the spawn.

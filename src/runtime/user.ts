@@ -7,8 +7,9 @@
  * (so root gets its groups from the image, as under Docker). The files are the image's, so
  * they are untrusted: opened inside the container's root, regular files only, bounded in size.
  */
-import { closeSync, fstatSync, readSync } from 'node:fs';
-import { TsrunError } from '../sys/error';
+import { closeSync, fchownSync, fstatSync, readSync } from 'node:fs';
+import { fromNodeError, TsrunError } from '../sys/error';
+import { makedev } from '../sys/file';
 import { O, type RootDir } from '../sys/root-dir';
 
 export interface ExecUser {
@@ -103,4 +104,23 @@ export function containerUser(root: RootDir, spec: string): ExecUser {
 /** HOME from the user's passwd entry when the environment has none (runc's rule). */
 export function withHome(env: string[], user: ExecUser): string[] {
   return env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${user.home}`];
+}
+
+const NULL_DEVICE = makedev(1, 3);
+
+/**
+ * runc's fixStdioPermissions: the command's stdio (tsrun's pipes, or the container's pty) is
+ * given to its user, so that it can reopen them (`echo > /dev/stdout`, a password prompt on
+ * /dev/tty) as it can under Docker; /dev/null and what the user already owns are left alone.
+ */
+export function giveStdio(fds: number[], uid: number): void {
+  for (const fd of fds) {
+    const st = fstatSync(fd);
+    if (st.uid === uid || (st.isCharacterDevice() && st.rdev === NULL_DEVICE)) continue;
+    try {
+      fchownSync(fd, uid, -1);
+    } catch (err) {
+      throw fromNodeError(err, `give the command's stdio (fd ${fd}) to uid ${uid}`);
+    }
+  }
 }

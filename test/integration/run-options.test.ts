@@ -1,5 +1,5 @@
 /** run's container options as Docker 20.10 has them: --sysctl, --label, --env-file, --entrypoint, -u. */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, StateRoot } from '../helpers/tsrun';
@@ -10,6 +10,12 @@ test.before(() => {
   if (isRoot) state.importAlpine();
 });
 test.after.always(() => state.remove());
+
+/** Removes containers; a failure shows what tsrun said. */
+function removed(t: ExecutionContext, args: string[]): void {
+  const r = state.run(args);
+  t.is(r.code, 0, r.stderr);
+}
 
 function inspect(name: string): { HostConfig: Record<string, unknown>; Config: Record<string, unknown>; Path: string; Args: string[] } {
   return (JSON.parse(state.run(['inspect', name]).stdout) as Array<ReturnType<typeof inspect>>)[0]!;
@@ -30,13 +36,13 @@ test('--sysctl sets the container\'s own net and IPC settings; the host\'s stay 
   t.is(again.code, 0, again.stderr);
   t.is(again.stdout, r.stdout);
   t.deepEqual(inspect('sysctl-ok').HostConfig.Sysctls, { 'net.ipv4.ip_default_ttl': '99', 'kernel.shmmni': '1234', 'fs.mqueue.msg_max': '20', 'kernel.sem': '250 32000 100 128' });
-  t.is(state.run(['rm', 'sysctl-ok']).code, 0);
+  removed(t, ['rm', 'sysctl-ok']);
   // Without --sysctl the container cannot change them: /proc/sys is read-only inside, as under Docker.
   const plain = state.run(['run', '--name', 'sysctl-none', 'alpine', 'sh', '-c', 'echo 5 > /proc/sys/net/ipv4/ip_default_ttl']);
   t.is(plain.code, 1);
   t.regex(plain.stderr, /Read-only file system/);
   t.false('Sysctls' in inspect('sysctl-none').HostConfig);
-  t.is(state.run(['rm', 'sysctl-none']).code, 0);
+  removed(t, ['rm', 'sysctl-none']);
 });
 
 test('--sysctl refuses what Docker refuses, with exit 125 and nothing left behind', (t) => {
@@ -67,12 +73,12 @@ test('-l/--label and --label-file label the container: ps filters by them, inspe
   const ids = state.run(['ps', '-aq', '--filter', 'label=lab=1']).stdout.trim().split('\n');
   t.deepEqual(ids, [r.stdout.trim().slice(0, 12)]);
   t.deepEqual(inspect(ids[0]!).Config.Labels, { lab: '1', solo: '', tier: 'db', note: ' kept as is ' });
-  t.is(state.run(['rm', '-f', ...ids]).code, 0);
+  removed(t, ['rm', '-f', ...ids]);
   t.is(state.run(['ps', '-aq', '--filter', 'label=lab=1']).stdout, '');
   const plain = state.run(['create', '--name', 'nolabels', 'alpine']);
   t.is(plain.code, 0, plain.stderr);
   t.deepEqual(inspect('nolabels').Config.Labels, {});
-  t.is(state.run(['rm', 'nolabels']).code, 0);
+  removed(t, ['rm', 'nolabels']);
 });
 
 test('bad labels and label files are refused with Docker\'s words, exit 125, and nothing is created', (t) => {
@@ -134,7 +140,7 @@ test('--entrypoint runs its program with the command as arguments; "" clears it;
   const plain = state.run(['create', '--name', 'ep-default', 'alpine']);
   t.is(plain.code, 0, plain.stderr);
   t.like(inspect('ep-default'), { Path: '/bin/sh', Args: [], Config: { Entrypoint: null, Cmd: ['/bin/sh'] } });
-  t.is(state.run(['rm', 'ep-echo', 'ep-bare', 'ep-none', 'ep-default']).code, 0);
+  removed(t, ['rm', 'ep-echo', 'ep-bare', 'ep-none', 'ep-default']);
 
   const none = state.run(['run', '--rm', '--entrypoint=', 'alpine']);
   t.is(none.code, 125);
@@ -162,6 +168,11 @@ test('-u runs the command as a user of the container\'s /etc/passwd, with its gr
   t.is(who(['--user', 'nobody']), `uid=65534(nobody) gid=65534(nobody)\nHOME=/\nGroups:\t \n${none}`);
   t.is(who(['-u', '1000:daemon']), `uid=1000 gid=2(daemon)\nHOME=/\nGroups:\t \n${none}`);
   t.is(who(['-u', 'daemon:10', '-e', 'HOME=/tmp']), `uid=2(daemon) gid=10(wheel)\nHOME=/tmp\nGroups:\t \n${none}`);
+  // Its stdio is given to it, as runc does: it may reopen its own stdout and stderr.
+  const reopen = state.run(['run', '--rm', '-u', 'nobody', 'alpine', 'sh', '-c', 'echo out > /dev/stdout; echo err > /dev/stderr']);
+  t.is(reopen.code, 0, reopen.stderr);
+  t.is(reopen.stdout, 'out\n');
+  t.is(reopen.stderr, 'err\n');
   // --cap-drop SETUID does not keep the change of user from happening (runc changes it first).
   t.regex(who(['-u', 'nobody', '--cap-drop', 'SETUID', '--cap-drop', 'SETGID']), /^uid=65534\(nobody\)/);
 });
@@ -188,15 +199,17 @@ test('-u with a user or group the image lacks fails as Docker\'s run (125) and e
   const other = state.run(['exec', '-u', 'nobody', 'user-exec', 'sh', '-c', WHO]);
   t.is(other.code, 0, other.stderr);
   t.regex(other.stdout, /^uid=65534\(nobody\) gid=65534\(nobody\)\nHOME=\/\nGroups:\t \nCapPrm:\t0{16}\nCapEff:\t0{16}\n/);
+  const reopen = state.run(['exec', '-u', 'nobody', 'user-exec', 'sh', '-c', 'echo out > /dev/stdout']);
+  t.is(reopen.stdout, 'out\n', reopen.stderr);
   t.is(state.run(['exec', '-u', '0', 'user-exec', 'id']).stdout, `uid=0(root) gid=0(root) ${ROOT_GROUPS}\n`);
   const missing = state.run(['exec', '-u', 'nosuch', 'user-exec', 'id']);
   t.is(missing.code, 126);
   t.is(missing.stderr, 'tsrun: unable to find user nosuch: no matching entries in passwd file\n');
-  t.is(state.run(['rm', '-f', 'user-exec']).code, 0);
+  removed(t, ['rm', '-f', 'user-exec']);
   const plain = state.run(['create', '--name', 'user-none', 'alpine']);
   t.is(plain.code, 0, plain.stderr);
   t.is(inspect('user-none').Config.User, '');
-  t.is(state.run(['rm', 'user-none']).code, 0);
+  removed(t, ['rm', 'user-none']);
 });
 
 test('--read-only: the root and the /etc files are read-only, /dev, /dev/shm and /proc are not; inspect ReadonlyRootfs', (t) => {
@@ -209,7 +222,7 @@ test('--read-only: the root and the /etc files are read-only, /dev, /dev/shm and
   const rw = state.run(['run', '--name', 'readwrite', 'alpine', 'sh', '-c', script]);
   t.is(rw.stdout, '/newfile rw\n/tmp/x rw\n/etc/hosts rw\n/etc/resolv.conf rw\n/dev/shm/x rw\n/dev/x rw\n/proc rw\n');
   t.is(inspect('readwrite').HostConfig.ReadonlyRootfs, false);
-  t.is(state.run(['rm', 'readonly', 'readwrite']).code, 0);
+  removed(t, ['rm', 'readonly', 'readwrite']);
 });
 
 test('--privileged gives up isolation as Docker does: every capability and host device, no seccomp, writable /sys, nothing masked', (t) => {
@@ -231,5 +244,5 @@ test('--privileged gives up isolation as Docker does: every capability and host 
   const plain = state.run(['run', '--name', 'unprivileged', 'alpine', 'sh', '-c', script]);
   t.regex(plain.stdout, /^CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nSeccomp:\t2\n\/sys ro,nosuid,nodev,noexec,relatime\n\/sys\/fs\/cgroup ro,nosuid,nodev,noexec,relatime\n1\n$/);
   t.is(inspect('unprivileged').HostConfig.Privileged, false);
-  t.is(state.run(['rm', 'privileged', 'unprivileged']).code, 0);
+  removed(t, ['rm', 'privileged', 'unprivileged']);
 });
