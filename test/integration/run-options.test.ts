@@ -1,6 +1,7 @@
 /** run's container options as Docker 20.10 has them: --sysctl, --label, --env-file, --entrypoint, -u. */
 import test, { type ExecutionContext } from 'ava';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, StateRoot } from '../helpers/tsrun';
 
@@ -245,4 +246,23 @@ test('--privileged gives up isolation as Docker does: every capability and host 
   t.regex(plain.stdout, /^CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nSeccomp:\t2\n\/sys ro,nosuid,nodev,noexec,relatime\n\/sys\/fs\/cgroup ro,nosuid,nodev,noexec,relatime\n1\n$/);
   t.is(inspect('unprivileged').HostConfig.Privileged, false);
   removed(t, ['rm', 'privileged', 'unprivileged']);
+});
+
+test('-u reads the image\'s user database safely: a FIFO or an oversized /etc/passwd is refused, never waited on or read whole', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  const made = state.run(['create', '--name', 'hostile-passwd', '-u', 'nobody', 'alpine', 'id']);
+  t.is(made.code, 0, made.stderr);
+  const etc = join(state.dir, 'containers', made.stdout.trim(), 'upper', 'etc');
+  mkdirSync(etc, { recursive: true });
+  execFileSync('mkfifo', [join(etc, 'passwd')]);
+  const fifo = state.run(['start', '-a', 'hostile-passwd']);
+  // start fails as Docker's does, with 1.
+  t.is(fifo.code, 1);
+  t.is(fifo.stderr, 'tsrun: /etc/passwd in the container is not a regular file: the image\'s user database cannot be read\n');
+  rmSync(join(etc, 'passwd'));
+  writeFileSync(join(etc, 'passwd'), Buffer.alloc(5 << 20, 'x'));
+  const big = state.run(['start', '-a', 'hostile-passwd']);
+  t.is(big.code, 1);
+  t.is(big.stderr, 'tsrun: /etc/passwd in the container is larger than 4 MiB: tsrun does not read a user database that size\n');
+  removed(t, ['rm', 'hostile-passwd']);
 });
