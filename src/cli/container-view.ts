@@ -2,6 +2,7 @@
 import type { AttachedEndpoint, ContainerRecord, DeadContainer, NetworkAttachment, Resources } from '../state/containers';
 import { Cidr } from '../network/ip';
 import { TsrunError } from '../sys/error';
+import { containerArgv } from '../runtime/entrypoint';
 import { goTime, humanDuration, timeAgo } from './table';
 import { localVolumes, mountsView, psMounts, usesVolume } from './mounts-view';
 import { matches, matchLabels, type Filters } from './format/filters';
@@ -16,7 +17,7 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
 
 /** Docker quotes the command and cuts it to 20 characters. */
 export function commandText(c: ContainerRecord): string {
-  const cmd = c.command.join(' ');
+  const cmd = containerArgv(c).join(' ');
   return `"${cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd}"`;
 }
 
@@ -34,7 +35,7 @@ function networksOf(c: ContainerRecord): Record<string, { NetworkID?: string }> 
 }
 
 function labelsOf(c: ContainerRecord): Record<string, string> {
-  return (c.config as { labels?: Record<string, string> }).labels ?? {};
+  return c.config.labels ?? {};
 }
 
 /** A `ps` row as Docker's ContainerContext shows it; `trunc` unless --no-trunc. */
@@ -44,7 +45,7 @@ export function psContext(c: ContainerRecord, trunc: boolean): GoStruct {
     ID: () => (trunc ? c.id.slice(0, 12) : c.id),
     Names: () => c.name,
     Image: () => c.image.ref || '<no image>',
-    Command: () => (trunc ? commandText(c) : JSON.stringify(c.command.join(' '))),
+    Command: () => (trunc ? commandText(c) : JSON.stringify(containerArgv(c).join(' '))),
     CreatedAt: () => goTime(c.created, false),
     RunningFor: () => timeAgo(c.created),
     Ports: () => '',
@@ -179,8 +180,8 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
   return {
     Id: c.id,
     Created: c.created,
-    Path: c.command[0],
-    Args: c.command.slice(1),
+    Path: containerArgv(c)[0],
+    Args: containerArgv(c).slice(1),
     State: {
       Status: c.state.restarting ? 'restarting' : c.state.status,
       Running: running,
@@ -223,16 +224,23 @@ export function inspectContainer(c: ContainerRecord): Record<string, unknown> {
       DnsOptions: c.config.dnsOptions ?? [],
       DnsSearch: c.config.dnsSearch ?? [],
       ExtraHosts: nullIfEmpty(c.config.extraHosts),
+      ReadonlyRootfs: c.config.readOnly ?? false,
+      Privileged: c.config.security?.privileged ?? false,
+      // Docker leaves Sysctls out when none was given.
+      ...(c.config.sysctls && Object.keys(c.config.sysctls).length > 0 && { Sysctls: c.config.sysctls }),
     },
     Config: {
       Hostname: c.config.hostname,
       Env: c.config.env,
-      Cmd: c.command,
+      Cmd: c.command.length > 0 ? c.command : null,
+      Entrypoint: c.config.entrypoint ?? null,
       Image: c.image.ref,
       WorkingDir: c.config.workdir,
       Tty: c.config.tty,
       OpenStdin: c.config.interactive,
       Volumes: mounts.volumes,
+      Labels: c.config.labels ?? {},
+      User: c.config.user ?? '',
     },
     NetworkSettings: {
       ...addressFields(ep),

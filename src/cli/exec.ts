@@ -13,6 +13,7 @@ export async function execCommand(args: string[]): Promise<void> {
     .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Give the command a terminal' })
     .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Leave the command running in the background' })
     .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'Set KEY=VALUE, or pass KEY from this environment' })
+    .option('user', { alias: 'u', type: 'string', describe: "Run as name|uid[:group|gid] (default: the container's user)" })
     .option('workdir', { alias: 'w', type: 'string', describe: "Working directory (default: the container's)" })
     // Flags end where the image (container) name starts: the rest is the command's own.
     .middleware((argv): void => dockerFlagValues('exec', args.slice(0, args.length - argv._.length), argv, y))
@@ -35,5 +36,6 @@ export async function execCommand(args: string[]): Promise<void> {
     detach: a.detach,
     env: a.env.map(String),
     workdir: a.workdir,
+    user: a.user,
   });
 }

@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import type { RunOptions } from '../runtime/run';
 import { TsrunError } from '../sys/error';
 import { dockerFlagValues } from './flags';
+import { envWithFiles, labelsWithFiles } from '../runtime/env-file';
 
 const USAGE = {
   run: 'Usage: tsrun run [options] IMAGE [COMMAND [ARG...]]\n\nRun a command in a new container',
@@ -49,6 +50,14 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .option('dns', { type: 'string', array: true, default: [], describe: 'Nameserver of /etc/resolv.conf (replaces the host\'s)' })
     .option('dns-search', { type: 'string', array: true, default: [], describe: 'Search domain of /etc/resolv.conf (replaces the host\'s; . for none)' })
     .option('dns-option', { alias: 'dns-opt', type: 'string', array: true, default: [], describe: 'Option of /etc/resolv.conf, e.g. ndots:2 (replaces the host\'s)' })
+    .option('sysctl', { type: 'string', array: true, default: [], describe: 'Set a namespaced kernel setting KEY=VALUE: net.*, fs.mqueue.*, kernel.msg*, kernel.shm*, kernel.sem (repeatable)' })
+    .option('label', { alias: 'l', type: 'string', array: true, default: [], describe: 'Set a label KEY=VALUE on the container (repeatable)' })
+    .option('label-file', { type: 'string', array: true, default: [], describe: 'Read labels from a file of KEY=VALUE lines (repeatable)' })
+    .option('env-file', { type: 'string', array: true, default: [], describe: 'Read environment variables from a file of KEY=VALUE lines (repeatable; -e overrides)' })
+    .option('entrypoint', { type: 'string', describe: 'Run this program, with the command as its arguments ("" for none)' })
+    .option('user', { alias: 'u', type: 'string', describe: 'Run as name|uid[:group|gid], looked up in the container\'s /etc/passwd and /etc/group' })
+    .option('read-only', { type: 'boolean', default: false, describe: 'Mount the container\'s root filesystem read-only (/dev, /dev/shm, /proc stay as they are)' })
+    .option('privileged', { type: 'boolean', default: false, describe: 'Give up isolation as Docker does: every capability and host device, no seccomp, writable /sys' })
     // Flags end where the image (container) name starts: the rest is the command's own.
     .middleware((argv): void => dockerFlagValues(verb, args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
@@ -67,7 +76,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     command,
     name: a.name,
     hostname: a.hostname,
-    env: a.env.map(String),
+    env: envWithFiles(a['env-file'].map(String), a.env.map(String)),
     workdir: a.workdir,
     interactive: a.interactive,
     tty: a.tty,
@@ -103,6 +112,12 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     volumes: a.volume.map(String),
     mounts: a.mount.map(String),
     tmpfs: a.tmpfs.map(String),
+    sysctls: a.sysctl.map(String),
+    entrypoint: a.entrypoint,
+    user: a.user,
+    readOnly: a['read-only'],
+    privileged: a.privileged,
+    labels: labelsWithFiles(a['label-file'].map(String), a.label.map(String)),
   };
 }
 

@@ -27,6 +27,8 @@ export interface ExecOptions {
   detach: boolean;
   env: string[];
   workdir?: string;
+  /** -u: name|uid[:group|gid] (default: the container's user). */
+  user?: string;
 }
 
 interface Tenant {
@@ -73,7 +75,8 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   }
   // The container's own environment, then -e; TERM for a terminal, as Docker sets it.
   const base = rec.config.env.filter((e) => !e.startsWith('TERM='));
-  const env = containerEnv([...base, ...userEnv], rec.config.hostname, o.tty);
+  // HOME is the container's, else the user's from passwd (the tenant fills it in).
+  const env = containerEnv([...base, ...userEnv], rec.config.hostname, o.tty, false);
   const attached = !o.detach;
   const stdio = ContainerStdio.open({
     ...(o.interactive && !o.tty && attached && { input: process.stdin }),
@@ -95,6 +98,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
       tty: o.tty,
       stdio: stdio.child,
       privileges: privilegesOf(rec.config.security),
+      user: o.user ?? rec.config.user ?? '',
       cgroup: ContainerCgroup.ofContainer(rec)?.dirs ?? [],
       wait: attached,
     });

@@ -14,6 +14,7 @@ import { chownAt, fchdir, fdPath, mknodAt, O, RootDir, symlinkAt } from '../sys/
 import { TsrunError } from '../sys/error';
 import type { CgroupMounts, InitSpec } from './spec';
 import { mountUserMounts } from './container-mounts';
+import { writeSysctls } from './sysctl';
 
 /** Docker's masked paths: unreadable in the container (moby oci/defaults.go). */
 export const MASKED_PATHS = [
@@ -99,13 +100,18 @@ function maskPaths(root: RootDir): void {
     } finally {
       closeSync(fd);
     }
-    // Looked up again: the fd above names the path under the new bind mount, not the mount itself.
-    const top = root.open(p, O.PATH);
-    try {
-      remountReadOnly(fdPath(top), MS.NOSUID | MS.NODEV | MS.NOEXEC, root.describe(p));
-    } finally {
-      closeSync(top);
-    }
+    remountAt(root, p, MS.NOSUID | MS.NODEV | MS.NOEXEC);
+  }
+}
+
+/** Remounts the bind mount at `path` read-only. */
+function remountAt(root: RootDir, path: string, flags: number): void {
+  // Looked up again: an fd opened before the bind names the path under it, not the mount itself.
+  const top = root.open(path, O.PATH);
+  try {
+    remountReadOnly(fdPath(top), flags, root.describe(path));
+  } finally {
+    closeSync(top);
   }
 }
 
@@ -141,11 +147,13 @@ export function setupRootfs(spec: InitSpec): void {
   let workdir: number;
   try {
     mountAt(root, 'proc', 'proc', 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC);
-    mountAt(root, 'sys', 'sysfs', 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    writeSysctls(root, spec.sysctls);
+    // Docker's --privileged leaves /sys writable and nothing masked.
+    mountAt(root, 'sys', 'sysfs', 'sysfs', (spec.privileged ? 0 : MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC);
     mountDev(root);
     makeDevices(root, spec.devices);
     mountUserMounts(root, spec.mounts ?? []);
-    maskPaths(root);
+    if (!spec.privileged) maskPaths(root);
     for (const [name, source] of Object.entries(spec.etc)) {
       const fd = root.ensureFile(`etc/${name}`);
       try {
@@ -153,12 +161,16 @@ export function setupRootfs(spec: InitSpec): void {
       } finally {
         closeSync(fd);
       }
+      // Docker binds them read-only too when the root is (container.NetworkMounts).
+      if (spec.readOnly) remountAt(root, `etc/${name}`, 0);
     }
     workdir = makeWorkdir(root, spec.workdir);
   } finally {
     root.close();
   }
   try {
+    // Last, once everything inside is made: the mounts on top (/proc, /dev, /dev/shm ...) keep their own flags.
+    if (spec.readOnly) remountReadOnly(spec.rootfs, 0, 'the container\'s root filesystem');
     process.chdir(spec.rootfs);
     pivotRoot('.', '.');
     umount('.', MNT_DETACH);
@@ -173,10 +185,10 @@ export function setupRootfs(spec: InitSpec): void {
  * hierarchy on v1. Called after unshare(CLONE_NEWCGROUP) in the container's cgroup, so each
  * shows the container's own cgroup as its root.
  */
-export function mountCgroups(cgroups: CgroupMounts): void {
+export function mountCgroups(cgroups: CgroupMounts, readOnly: boolean): void {
   const root = RootDir.open('/', 'the container');
   try {
-    const flags = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
+    const flags = (readOnly ? MS.RDONLY : 0) | MS.NOSUID | MS.NODEV | MS.NOEXEC;
     if (cgroups.version === 2) return mountAt(root, 'sys/fs/cgroup', 'cgroup2', 'cgroup2', flags);
     mountAt(root, 'sys/fs/cgroup', 'tmpfs', 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=755');
     for (const h of cgroups.hierarchies) {
@@ -184,12 +196,7 @@ export function mountCgroups(cgroups: CgroupMounts): void {
       const options = h.options.startsWith('name=') ? `none,${h.options}` : h.options;
       mountAt(root, `sys/fs/cgroup/${h.name}`, 'cgroup', 'cgroup', flags, options);
     }
-    const top = root.open('sys/fs/cgroup', O.PATH);
-    try {
-      remountReadOnly(fdPath(top), MS.NOSUID | MS.NODEV | MS.NOEXEC, root.describe('sys/fs/cgroup'));
-    } finally {
-      closeSync(top);
-    }
+    if (readOnly) remountAt(root, 'sys/fs/cgroup', MS.NOSUID | MS.NODEV | MS.NOEXEC);
   } finally {
     root.close();
   }

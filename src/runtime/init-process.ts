@@ -11,7 +11,9 @@
  * can look at this Node process while it works; it is made non-dumpable all the same.
  */
 import { openSync } from 'node:fs';
-import { limitCapabilities } from '../sys/capabilities';
+import { limitBoundingSet, setCapabilities } from '../sys/capabilities';
+import { switchUser } from '../sys/credentials';
+import { RootDir } from '../sys/root-dir';
 import { TsrunError } from '../sys/error';
 import { dup2, execve, prepareForExec, sethostname, setsid } from '../sys/exec';
 import { joinNewSessionKeyring } from '../sys/keyring';
@@ -23,6 +25,7 @@ import { execFailure, failureCode, resolveCommand } from './command';
 import { mountCgroups, setupRootfs } from './filesystem';
 import type { InitSpec } from './spec';
 import { readParentMessage, sendToParent } from './sync-init';
+import { containerUser, giveStdio, withHome, type ExecUser } from './user';
 
 /** A new session whose controlling terminal is the container's pty N (opened by the parent from the container's devpts). */
 function takePty(): void {
@@ -35,6 +38,16 @@ function takePty(): void {
   for (const target of [0, 1, 2]) dup2(fd, target);
 }
 
+/** -u (or root) in the container's own /etc/passwd and /etc/group; / is the container's root by now. */
+function resolveUser(spec: string): ExecUser {
+  const root = RootDir.open('/', 'the container');
+  try {
+    return containerUser(root, spec);
+  } finally {
+    root.close();
+  }
+}
+
 function run(): never {
   setNotDumpable();
   // Device nodes and directories get exactly the modes asked for; the command gets Docker's 022.
@@ -43,6 +56,8 @@ function run(): never {
   if (first.type !== 'spec') throw new TsrunError(`init: expected the container spec, got ${first.type}`);
   const spec: InitSpec = first.spec;
   setupRootfs(spec);
+  const user = resolveUser(spec.user);
+  const env = withHome(spec.env, user);
   sethostname(spec.hostname);
   if (spec.tty) {
     takePty();
@@ -51,23 +66,28 @@ function run(): never {
     setsid();
     if (!spec.interactive) dup2(openSync('/dev/null', 'r'), 0);
   }
-  const path = resolveCommand(spec.argv[0]!, spec.env);
+  const path = resolveCommand(spec.argv[0]!, env);
   const filter = spec.privileges.seccomp === null ? null : Buffer.from(spec.privileges.seccomp, 'base64');
   sendToParent({ type: 'ready' });
   const go = readParentMessage();
   if (go.type !== 'go') throw new TsrunError(`expected go, got ${go.type}`);
   // A cgroup namespace made now has the container's cgroup as its root.
   unshare(CLONE.NEWCGROUP, 'cgroup namespace');
-  mountCgroups(spec.cgroups);
+  // Docker's --privileged leaves the cgroup mounts writable.
+  mountCgroups(spec.cgroups, !spec.privileged);
   joinNewSessionKeyring();
   // Installed while CAP_SYS_ADMIN is still held (no_new_privs may be off); what follows is allowed by any profile Docker's resembles.
   if (filter) installFilter(filter);
-  limitCapabilities(spec.privileges.capabilities);
+  // As runc: the bounding set while CAP_SETPCAP is effective, then the user, then the capabilities.
+  limitBoundingSet(spec.privileges.capabilities);
+  giveStdio([0, 1, 2], user.uid);
+  switchUser(user.uid, user.gid, user.groups);
+  setCapabilities(spec.privileges.capabilities);
   if (spec.privileges.noNewPrivileges) setNoNewPrivs();
   process.umask(0o022);
   prepareForExec();
   try {
-    return execve(path, spec.argv, spec.env);
+    return execve(path, spec.argv, env);
   } catch (err) {
     throw execFailure(spec.argv[0]!, err);
   }

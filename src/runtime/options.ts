@@ -41,12 +41,12 @@ export function parseEnv(entries: string[], hostEnv: NodeJS.ProcessEnv = process
 }
 
 /** The container's environment: Docker's defaults, then the user's (later entries win). */
-export function containerEnv(user: string[], hostname: string, tty: boolean): string[] {
+export function containerEnv(user: string[], hostname: string, tty: boolean, home = true): string[] {
   const env = new Map<string, string>([
     ['PATH', DEFAULT_PATH],
     ['HOSTNAME', hostname],
-    ['HOME', '/root'],
   ]);
+  if (home) env.set('HOME', '/root');
   if (tty) env.set('TERM', 'xterm');
   for (const e of user) {
     const eq = e.indexOf('=');

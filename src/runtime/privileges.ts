@@ -3,6 +3,7 @@
  * filter compiled for those capabilities from its profile. Loaded once init is spawning
  * (the compiler and Docker's profile are not on the start-up's critical path).
  */
+import { ALL_CAPS } from '../sys/capabilities';
 import { compileFilter } from '../sys/seccomp/filter';
 import type { SecurityConfig } from '../state/containers';
 import { DEFAULT_PROFILE } from './seccomp/default-profile';
@@ -19,6 +20,8 @@ function profileOf(c: SecurityConfig['seccomp'] | undefined): Profile | null {
 
 /** Docker's defaults for records that predate these options. */
 export function privilegesOf(c: SecurityConfig | undefined): Privileges {
+  // Docker's --privileged: every capability (--cap-add/--cap-drop ignored) and no seccomp filter, whatever the profile.
+  if (c?.privileged) return { capabilities: ALL_CAPS, noNewPrivileges: c.noNewPrivileges, seccomp: null };
   const capabilities = containerCapabilities(c?.capAdd ?? [], c?.capDrop ?? []);
   const profile = profileOf(c?.seccomp);
   return {

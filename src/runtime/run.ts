@@ -46,6 +46,9 @@ import type { ContainerCgroup } from './cgroups/cgroup';
 import { cgroupLayout } from './cgroups/layout';
 import { parseResources, type ResourceOptions } from './cgroups/resources';
 import { securityConfig } from './security';
+import { parseSysctls } from './sysctl';
+import { hostDevices } from './host-devices';
+import { containerArgv, entrypointAndCmd } from './entrypoint';
 import type { CgroupMounts, InitSpec } from './spec';
 import { ContainerStdio, type StdioPlan } from './stdio';
 import { reconcile } from './reconcile';
@@ -89,9 +92,19 @@ export interface RunOptions {
   volumes?: string[];
   mounts?: string[];
   tmpfs?: string[];
+  /** --sysctl KEY=VALUE (repeatable). */
+  sysctls?: string[];
+  /** -l/--label and --label-file, merged (the CLI reads the files). */
+  labels?: Record<string, string>;
+  /** --entrypoint: undefined when not given, '' to clear it. */
+  entrypoint?: string;
+  /** -u/--user name|uid[:group|gid]. */
+  user?: string;
+  /** --read-only. */
+  readOnly?: boolean;
+  /** --privileged. */
+  privileged?: boolean;
 }
-
-const DEFAULT_COMMAND = ['/bin/sh'];
 
 /** A failure to start, with the exit code Docker gives it (125, or 126/127 from exec). */
 export class StartError extends TsrunError {
@@ -116,13 +129,15 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
   if (opts.hostname !== undefined) validateHostname(opts.hostname);
   const workdir = validateWorkdir(opts.workdir ?? '/');
   const userEnv = parseEnv(opts.env);
-  const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt);
-  const resources = parseResources(opts.resources);
+  const security = securityConfig(opts.capAdd, opts.capDrop, opts.securityOpt, opts.privileged);
+  const resources = { ...parseResources(opts.resources), ...(opts.privileged && { allDevices: true }) };
   const log = parseLogConfig(opts.logDriver ?? 'json-file', opts.logOpts ?? []);
   const restartPolicy = parseRestartPolicy(opts.restart ?? 'no', opts.rm);
   const names = nameConfig(opts.names ?? {}, () => hostGatewayIp(network.mode, network.network));
   const mounts = parseMounts({ volumes: opts.volumes, mounts: opts.mounts, tmpfs: opts.tmpfs });
   checkMountSources(mounts);
+  const { entrypoint, command } = entrypointAndCmd(opts.entrypoint, opts.command);
+  const sysctls = parseSysctls(opts.sysctls ?? [], network.mode === 'host');
   const image = requireImage(opts.image);
   const id = newId();
   const hostname = opts.hostname ?? (network.mode === 'host' ? hostHostname() : shortId(id));
@@ -131,10 +146,11 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
     name: opts.name ?? '',
     created: new Date().toISOString(),
     image: { ref: opts.image, id: image.id },
-    command: opts.command.length > 0 ? opts.command : DEFAULT_COMMAND,
+    command,
     config: {
       hostname,
-      env: containerEnv(userEnv, hostname, opts.tty),
+      // With -u, HOME comes from the user's passwd entry unless given (init fills it in).
+      env: containerEnv(userEnv, hostname, opts.tty, opts.user === undefined),
       workdir,
       tty: opts.tty,
       interactive: opts.interactive,
@@ -146,6 +162,11 @@ export function prepare(opts: RunOptions, keepLog = opts.detach): { rec: Contain
       ...names,
       restartPolicy,
       ...(mounts.length > 0 && { mounts }),
+      sysctls,
+      labels: opts.labels ?? {},
+      ...(entrypoint && { entrypoint }),
+      ...(opts.user !== undefined && { user: opts.user }),
+      ...(opts.readOnly && { readOnly: true }),
     },
     state: { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: '', finishedAt: '', error: '', monitor: null, process: null },
     logPath: keepLog && log.type === 'json-file' ? containerDir.log(id) : '',
@@ -170,6 +191,14 @@ function cgroupMounts(): CgroupMounts {
   return { version: 1, hierarchies: layout.hierarchies.map((h) => ({ name: basename(h.mount), options: h.options })) };
 }
 
+/** --device nodes and, with --privileged, every host device (a --device at the same path once, as Docker skips it). */
+function containerDevices(rec: ContainerRecord): InitSpec['devices'] {
+  const own = rec.config.resources.devices.map((d) => ({ path: d.container, type: d.rule.type, major: d.rule.major as number, minor: d.rule.minor as number, mode: d.mode, uid: d.uid, gid: d.gid }));
+  if (!rec.config.security?.privileged) return own;
+  const host = hostDevices();
+  return [...host, ...own.filter((d) => !host.some((h) => h.path === d.path))];
+}
+
 /** Compiles the seccomp filter too: called after init's spawn, so that work overlaps its start-up. */
 function initSpec(rec: ContainerRecord): InitSpec {
   return {
@@ -179,20 +208,24 @@ function initSpec(rec: ContainerRecord): InitSpec {
     work: containerDir.work(rec.id),
     rootfs: containerDir.rootfs(rec.id),
     hostname: rec.config.hostname,
-    argv: rec.command,
+    argv: containerArgv(rec),
     env: rec.config.env,
     workdir: rec.config.workdir,
     tty: rec.config.tty,
     interactive: rec.config.interactive,
     privileges: (require('./privileges') as typeof import('./privileges')).privilegesOf(rec.config.security),
     cgroups: cgroupMounts(),
-    devices: rec.config.resources.devices.map((d) => ({ path: d.container, type: d.rule.type, major: d.rule.major as number, minor: d.rule.minor as number, mode: d.mode, uid: d.uid, gid: d.gid })),
+    devices: containerDevices(rec),
     etc: {
       hosts: containerDir.file(rec.id, 'hosts'),
       hostname: containerDir.file(rec.id, 'hostname'),
       'resolv.conf': containerDir.file(rec.id, 'resolv.conf'),
     },
     mounts: initMounts(rec),
+    sysctls: rec.config.sysctls ?? {},
+    user: rec.config.user ?? '',
+    readOnly: rec.config.readOnly ?? false,
+    privileged: rec.config.security?.privileged ?? false,
   };
 }
 

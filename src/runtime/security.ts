@@ -61,7 +61,7 @@ export function parseSecurityOpts(opts: string[]): Pick<SecurityConfig, 'noNewPr
 }
 
 /** Checks the options and returns what the container record keeps. */
-export function securityConfig(capAdd: string[], capDrop: string[], securityOpt: string[]): SecurityConfig {
+export function securityConfig(capAdd: string[], capDrop: string[], securityOpt: string[], privileged = false): SecurityConfig {
   containerCapabilities(capAdd, capDrop);
-  return { capAdd, capDrop, securityOpt, ...parseSecurityOpts(securityOpt) };
+  return { capAdd, capDrop, securityOpt, ...parseSecurityOpts(securityOpt), ...(privileged && { privileged }) };
 }

@@ -34,6 +34,14 @@ export interface InitSpec {
   etc: { hosts: string; hostname: string; 'resolv.conf': string };
   /** -v, --mount and --tmpfs, a parent before what goes inside it (absent: none). */
   mounts?: InitMount[];
+  /** --sysctl settings, written through the container's /proc before /proc/sys turns read-only. */
+  sysctls: Record<string, string>;
+  /** -u as given ('' for none): resolved by init in the container's /etc/passwd and /etc/group. */
+  user: string;
+  /** --read-only: the root filesystem (and the /etc files, as Docker binds them) read-only. */
+  readOnly: boolean;
+  /** --privileged: /sys and /sys/fs/cgroup writable, no masked or read-only paths (and every host device in `devices`). */
+  privileged: boolean;
 }
 
 /** A mount init makes: a host path (a volume's is its _data) bound, or a tmpfs. */

@@ -12,14 +12,15 @@
 import { closeSync, fstatSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { limitCapabilities } from '../sys/capabilities';
+import { limitBoundingSet, setCapabilities } from '../sys/capabilities';
+import { switchUser } from '../sys/credentials';
 import { fromNodeError, TsrunError } from '../sys/error';
 import { makedev } from '../sys/file';
 import { joinNewSessionKeyring } from '../sys/keyring';
 import { CLONE, NamespaceSet, unshare } from '../sys/namespace';
 import { setNoNewPrivs, setNotDumpable } from '../sys/prctl';
 import { isAlive, type ProcessIdentity } from '../sys/process';
-import { fchdir, O, RootDir } from '../sys/root-dir';
+import { chownAt, fchdir, O, RootDir } from '../sys/root-dir';
 import { installFilter } from '../sys/seccomp/filter';
 import { posixSpawn, type ChildFd } from '../sys/spawn';
 import { openPtyMaster } from '../sys/tty';
@@ -28,6 +29,7 @@ import { ExecFailure, execFailure, failureCode, resolveCommand } from './command
 import { faultPoint } from './fault';
 import type { ChildStdio } from './stdio';
 import type { Privileges } from './spec';
+import { containerUser, giveStdio, withHome } from './user';
 
 export interface TenantRequest {
   /** The container's PID 1: its namespaces are joined. */
@@ -41,6 +43,8 @@ export interface TenantRequest {
   /** The container's cgroup directories: the command is spawned inside them. */
   cgroup: string[];
   privileges: Privileges;
+  /** exec -u, else the container's -u ('' for root): resolved in the container's /etc/passwd and /etc/group. */
+  user: string;
   /** Wait for the command and report its exit (not with -d). */
   wait: boolean;
 }
@@ -61,6 +65,16 @@ function openDevNull(root: RootDir): number {
     throw new TsrunError(`${root.describe('dev/null')} is not the null device (1:3): the container replaced it`);
   }
   return fd;
+}
+
+/** /dev/pts/N of the container's devpts, owned by `uid` (its group left as it is). */
+function chownPts(root: RootDir, n: number, uid: number): void {
+  const pts = root.open('dev/pts', O.PATH | O.DIRECTORY);
+  try {
+    chownAt(pts, String(n), uid, 0xffffffff, root.describe(`dev/pts/${n}`));
+  } finally {
+    closeSync(pts);
+  }
 }
 
 function joinContainer(container: ProcessIdentity): void {
@@ -105,10 +119,20 @@ function startInside(req: TenantRequest): { pid: number; pty: { master: number; 
     }
     opened.push(workdir);
     fchdir(workdir, `${req.workdir} in the container`);
-    const path = resolveCommand(req.argv[0]!, req.env);
+    let user;
+    try {
+      user = containerUser(root, req.user);
+    } catch (err) {
+      // Docker's daemon gives an exec that fails in the runtime 126.
+      throw new ExecFailure((err as Error).message, 126);
+    }
+    const env = withHome(req.env, user);
+    const path = resolveCommand(req.argv[0]!, env);
     let stdio: [ChildFd, ChildFd, ChildFd];
     if (req.tty) {
       pty = openPtyMaster(root);
+      // The user's to open, as runc gives it (a pts node is root's, mode 620, until then).
+      if (user.uid !== 0) chownPts(root, pty.number, user.uid);
       // Opened by the child after setsid: the pty becomes its controlling terminal.
       stdio = [{ open: `/dev/pts/${pty.number}`, flags: O.RDWR }, { fd: 0 }, { fd: 0 }];
     } else {
@@ -119,16 +143,20 @@ function startInside(req: TenantRequest): { pid: number; pty: { master: number; 
         return { fd: devNull };
       };
       stdio = [own(req.stdio.stdin), own(req.stdio.stdout), own(req.stdio.stderr)];
+      giveStdio(stdio.map((c) => (c as { fd: number }).fd), user.uid);
     }
     joinNewSessionKeyring();
     // Installed while CAP_SYS_ADMIN is still held; this thread dies soon after the spawn.
     if (req.privileges.seccomp !== null) installFilter(Buffer.from(req.privileges.seccomp, 'base64'));
-    limitCapabilities(req.privileges.capabilities);
+    // As runc: the bounding set while CAP_SETPCAP is effective, then this thread's user, then the capabilities.
+    limitBoundingSet(req.privileges.capabilities);
+    switchUser(user.uid, user.gid, user.groups);
+    setCapabilities(req.privileges.capabilities);
     if (req.privileges.noNewPrivileges) setNoNewPrivs();
     setNotDumpable();
     faultPoint('exec:before-spawn');
     try {
-      return { pid: posixSpawn({ path, argv: req.argv, env: req.env, stdio }), pty };
+      return { pid: posixSpawn({ path, argv: req.argv, env, stdio }), pty };
     } catch (err) {
       throw execFailure(req.argv[0]!, err);
     }

@@ -21,6 +21,8 @@ export interface SecurityConfig {
   capDrop: string[];
   securityOpt: string[];
   noNewPrivileges: boolean;
+  /** --privileged: every capability, no seccomp (absent for false). */
+  privileged?: boolean;
   /** Docker's default profile, none, or a profile of Docker's JSON format (its text, as read at run). */
   seccomp: 'default' | 'unconfined' | { source: string; json: string };
 }
@@ -60,6 +62,8 @@ export interface Resources {
   /** Relative weight; 0 when not given (the kernel's 1024). */
   cpuShares: number;
   devices: DeviceMapping[];
+  /** --privileged: every device allowed (absent for false). */
+  allDevices?: boolean;
 }
 
 /** --restart as asked for (Docker's HostConfig.RestartPolicy). */
@@ -130,6 +134,16 @@ export interface ContainerRecord {
     restartPolicy?: RestartPolicy;
     /** -v, --mount and --tmpfs (absent in records of before them). */
     mounts?: MountConfig[];
+    /** --sysctl as Docker's HostConfig.Sysctls (absent in records of before it). */
+    sysctls?: Record<string, string>;
+    /** -l/--label and --label-file as Docker's Config.Labels (absent in records of before them). */
+    labels?: Record<string, string>;
+    /** --entrypoint (Docker's Config.Entrypoint); absent for none. `command` is then its arguments. */
+    entrypoint?: string[];
+    /** -u/--user as given (Docker's Config.User); absent for none. */
+    user?: string;
+    /** --read-only (Docker's HostConfig.ReadonlyRootfs); absent for false. */
+    readOnly?: boolean;
   };
   /**
    * The networks it is connected to, by name (Docker's NetworkSettings.Networks), in the

@@ -50,12 +50,28 @@ function permitted(): Set<number> {
  * withhold some; --cap-add ALL then gives all that is there). `last` is the kernel's highest.
  */
 export function limitCapabilities(keep: CapName[], last = lastCap()): void {
+  limitBoundingSet(keep, last);
+  setCapabilities(keep, last);
+}
+
+/** The first half of limitCapabilities, done while CAP_SETPCAP is still effective (before a change of user). */
+export function limitBoundingSet(keep: CapName[], last = lastCap()): void {
   const have = permitted();
-  const wanted = new Set(keep.map((n) => CAP[n]).filter((c) => c <= last && have.has(c)));
+  const wanted = new Set(keep.map((n) => CAP[n]).filter((c) => have.has(c)));
   for (let cap = 0; cap <= last; cap++) {
     if (!wanted.has(cap as (typeof CAP)[CapName])) prctl(PR.CAPBSET_DROP, cap, `drop capability ${cap}`);
   }
   prctl(PR.CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 'clear ambient capabilities');
+}
+
+/**
+ * The second half: effective and permitted become `keep` (less what this thread does not
+ * hold), inheritable empty. For a user other than root the kernel then clears them at execve,
+ * as under Docker.
+ */
+export function setCapabilities(keep: CapName[], last = lastCap()): void {
+  const have = permitted();
+  const wanted = new Set(keep.map((n) => CAP[n]).filter((c) => c <= last && have.has(c)));
   const header = Buffer.alloc(8);
   header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
   // Two __user_cap_data_struct {effective, permitted, inheritable}: caps 0-31, then 32-63.

@@ -43,6 +43,8 @@ export const libc = {
   syscallStrings: fn('syscall', T.I64, [T.I64, T.String, T.String]),
   /** syscall(nr, int, int, buffer): ioctl with an in/out argument. */
   syscallIntIntBuffer: fn('syscall', T.I64, [T.I64, T.I64, T.U64, T.U8Array]),
+  /** syscall(nr, int, buffer): setgroups. */
+  syscallIntBuffer: fn('syscall', T.I64, [T.I64, T.I64, T.U8Array]),
   /** syscall(nr, buffer, buffer): capset. */
   syscallBuffers: fn('syscall', T.I64, [T.I64, T.U8Array, T.U8Array]),
   socket: fn('socket', T.I32, [T.I32, T.I32, T.I32]),

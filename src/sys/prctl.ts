@@ -3,6 +3,7 @@ import { SYS } from './syscall';
 
 export const PR = {
   SET_DUMPABLE: 4,
+  SET_KEEPCAPS: 8,
   CAPBSET_DROP: 24,
   SET_NO_NEW_PRIVS: 38,
   CAP_AMBIENT: 47,

@@ -20,6 +20,7 @@ test('-e takes KEY=VALUE, copies a bare KEY from the environment, refuses an emp
 test('the container environment starts from Docker defaults and the user overrides them', (t) => {
   const env = containerEnv(['PATH=/bin', 'X=1'], 'abc', true);
   t.deepEqual(env, ['PATH=/bin', 'HOSTNAME=abc', 'HOME=/root', 'TERM=xterm', 'X=1']);
+  t.deepEqual(containerEnv([], 'abc', false, false), ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOSTNAME=abc'], 'with -u, HOME is left to the user\'s passwd entry');
   t.false(containerEnv([], 'abc', false).some((e) => e.startsWith('TERM=')));
 });
 

@@ -11,7 +11,7 @@ import { attachDeviceProgram, loadDeviceProgram } from '../../sys/bpf';
 import { fromNodeError, TsrunError } from '../../sys/error';
 import { cgroupLayout, type CgroupLayout } from './layout';
 import type { ContainerRecord, DeviceRule, Resources } from '../../state/containers';
-import { DEFAULT_DEVICE_RULES, deviceProgram, v1Line } from './devices';
+import { ALL_DEVICES, DEFAULT_DEVICE_RULES, deviceProgram, v1Line } from './devices';
 
 /** Controllers a container's cgroup uses on v2 (enabled down the parent path when the host has them). */
 const V2_CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids'];
@@ -106,7 +106,7 @@ export class ContainerCgroup {
       // A failure in any hierarchy removes what the others got.
       makeDirs(cg.layout, `${res.cgroupParent}/${id}`);
       cg.limit(res);
-      cg.allowDevices([...DEFAULT_DEVICE_RULES, ...res.devices.map((d) => d.rule)]);
+      cg.allowDevices(res.allDevices ? ALL_DEVICES : [...DEFAULT_DEVICE_RULES, ...res.devices.map((d) => d.rule)]);
     } catch (err) {
       cg.remove();
       throw err;

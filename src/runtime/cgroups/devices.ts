@@ -27,6 +27,9 @@ export const DEFAULT_DEVICE_RULES: DeviceRule[] = [
   rule('c', 10, 200), // net/tun
 ];
 
+/** --privileged: Docker's single rule that allows every device. */
+export const ALL_DEVICES: DeviceRule[] = [rule('c', '*', '*'), rule('b', '*', '*')];
+
 /** `c 1:3 rwm`, as devices.allow takes it. */
 export function v1Line(r: DeviceRule): string {
   return `${r.type} ${r.major}:${r.minor} ${r.access}`;
