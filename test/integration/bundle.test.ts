@@ -1,0 +1,71 @@
+/**
+ * bin/tsrun runs the bundles (dist/bundle, made by scripts/bundle.js), not tsc's hundred
+ * modules: every command's start-up reads and compiles one file of tsrun's own, and the
+ * processes it starts are bundles too. A new entry point, or a module that finds a file of
+ * its own through __dirname, would fall back to dist/src and show here.
+ */
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRoot, REPO, withState } from '../helpers/tsrun';
+
+const BUNDLE = join(REPO, 'dist', 'bundle');
+
+test.beforeEach((t) => {
+  if (!isRoot) t.fail('needs root: run the suite with sudo');
+});
+
+interface Load {
+  /** A process, or a thread of one: `pid` or `pid/thread`. */
+  thread: string;
+  file: string;
+}
+
+/**
+ * Every JavaScript file compiled by the processes and threads that fn's tsrun commands start
+ * (the CLI, the monitor it leaves behind, exec's thread; not init, which gets only PATH),
+ * through a --require hook in NODE_OPTIONS: Node's CommonJS loader compiles each file once.
+ */
+function loadsDuring(fn: (env: NodeJS.ProcessEnv) => void): Load[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tsrun-bundle-test-'));
+  try {
+    const hook = join(dir, 'hook.js');
+    const out = join(dir, 'loads');
+    writeFileSync(hook, `const Module = require('node:module');
+const { appendFileSync } = require('node:fs');
+const { threadId } = require('node:worker_threads');
+const compile = Module.prototype._compile;
+Module.prototype._compile = function (content, file) {
+  // A monitor outlives the test's directory.
+  try { appendFileSync(${JSON.stringify(out)}, JSON.stringify({ thread: threadId === 0 ? String(process.pid) : process.pid + '/' + threadId, file }) + '\\n'); } catch {}
+  return compile.call(this, content, file);
+};
+`);
+    writeFileSync(out, '');
+    fn({ NODE_OPTIONS: `--require ${hook}` });
+    return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Load);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Files that are neither bin/tsrun, a bundle nor ffi-rs (a native addon, kept outside the bundles). */
+const unbundled = (loads: Load[]): string[] => loads.map((l) => l.file).filter((f) => f !== join(REPO, 'bin', 'tsrun') && !f.startsWith(`${BUNDLE}/`) && !/\/node_modules\/ffi-rs\//.test(f));
+
+test('a run, ps, run -d, its monitor and an exec thread each load one file of tsrun: their bundle', async (t) => {
+  await withState((s) => {
+    const loads = loadsDuring((env) => {
+      for (const args of [['run', '--rm', '--net=none', 'alpine', 'true'], ['ps'], ['run', '-d', '--net=none', '--name', 'bundled', 'alpine', 'sleep', '600'], ['exec', 'bundled', 'true']]) {
+        const r = s.run(args, { env });
+        t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      }
+    });
+    t.deepEqual(unbundled(loads), []);
+    // One bundle per process or thread.
+    const bundles = new Map<string, string[]>();
+    for (const l of loads.filter((l) => l.file.startsWith(`${BUNDLE}/`))) bundles.set(l.thread, [...(bundles.get(l.thread) ?? []), l.file.slice(BUNDLE.length + 1)]);
+    t.true([...bundles.values()].every((b) => b.length === 1), JSON.stringify([...bundles]));
+    t.deepEqual([...new Set([...bundles.values()].flat())].sort(), ['main.js', 'monitor.js', 'tenant.js']);
+  });
+});
