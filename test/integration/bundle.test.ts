@@ -1,13 +1,16 @@
 /**
  * bin/tsrun runs the bundles (dist/bundle, made by scripts/bundle.js), not tsc's hundred
- * modules: every command's start-up reads and compiles one file of tsrun's own, and the
- * processes it starts are bundles too. A new entry point, or a module that finds a file of
- * its own through __dirname, would fall back to dist/src and show here.
+ * modules: every process and thread of tsrun starts from its own entry in dist/bundle, which
+ * runs its one-file bundle with V8's code cache, and loads nothing of dist/src nor of
+ * node_modules but ffi-rs. A new entry point, or a module that finds a file of its own
+ * through __dirname, would fall back to dist/src and show here.
  */
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { wrap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 import { isRoot, REPO, withState } from '../helpers/tsrun';
 
 const BUNDLE = join(REPO, 'dist', 'bundle');
@@ -53,7 +56,7 @@ Module.prototype._compile = function (content, file) {
 /** Files that are neither bin/tsrun, a bundle nor ffi-rs (a native addon, kept outside the bundles). */
 const unbundled = (loads: Load[]): string[] => loads.map((l) => l.file).filter((f) => f !== join(REPO, 'bin', 'tsrun') && !f.startsWith(`${BUNDLE}/`) && !/\/node_modules\/ffi-rs\//.test(f));
 
-test('a run, ps, run -d, its monitor and an exec thread each load one file of tsrun: their bundle', async (t) => {
+test('a run, ps, run -d, its monitor and an exec thread each start from their entry in dist/bundle and load nothing else of tsrun', async (t) => {
   await withState((s) => {
     const loads = loadsDuring((env) => {
       for (const args of [['run', '--rm', '--net=none', 'alpine', 'true'], ['ps'], ['run', '-d', '--net=none', '--name', 'bundled', 'alpine', 'sleep', '600'], ['exec', 'bundled', 'true']]) {
@@ -62,10 +65,18 @@ test('a run, ps, run -d, its monitor and an exec thread each load one file of ts
       }
     });
     t.deepEqual(unbundled(loads), []);
-    // One bundle per process or thread.
+    // One entry per process or thread (the bundle it runs is compiled by vm.Script, not the loader).
     const bundles = new Map<string, string[]>();
     for (const l of loads.filter((l) => l.file.startsWith(`${BUNDLE}/`))) bundles.set(l.thread, [...(bundles.get(l.thread) ?? []), l.file.slice(BUNDLE.length + 1)]);
     t.true([...bundles.values()].every((b) => b.length === 1), JSON.stringify([...bundles]));
     t.deepEqual([...new Set([...bundles.values()].flat())].sort(), ['main.js', 'monitor.js', 'tenant.js']);
   });
+});
+
+test("V8 takes every bundle's code cache, so no start-up parses a bundle's source", (t) => {
+  for (const name of ['main', 'init', 'monitor', 'tenant']) {
+    const file = join(BUNDLE, `${name}.bundle.js`);
+    const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(join(BUNDLE, `${name}.bundle.cache`)) });
+    t.false(script.cachedDataRejected, name);
+  }
 });
