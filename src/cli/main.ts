@@ -18,6 +18,9 @@ import { printHelp, wantsHelp } from './help';
 const { args, explain } = takeExplain(withoutContainerGroup(hideBin(process.argv)));
 
 const cli: Argv = cpCommand(imageShorthands(containerCommands(yargs()
+  // English whatever LANG says, as Docker's CLI (and flags.ts reads yargs's English messages);
+  // the bundle has no yargs locale files anyway.
+  .locale('en')
   .scriptName('tsrun')
   .usage('tsrun: a minimal, daemonless container runtime with Docker-style networks\n\nUsage: $0 <command> [options]'), false, explain)
   .command('run [options] <image> [command..]', 'Run a command in a new container (tsrun run --help)', {}, () => undefined)

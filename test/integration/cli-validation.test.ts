@@ -4,7 +4,7 @@
  * (kill's signal, checked by Docker's daemon, exits 1), and the container is left as it was.
  */
 import test from 'ava';
-import { isRoot, withState } from '../helpers/tsrun';
+import { isRoot, StateRoot, withState } from '../helpers/tsrun';
 
 test.beforeEach((t) => {
   if (!isRoot) t.fail('needs root: run the suite with sudo');
@@ -72,4 +72,17 @@ test('run -w naming a file: Docker\'s message, exit 125, no container left', asy
     t.deepEqual(s.mounts(), []);
     t.is(s.run(['run', '--rm', '-w', '/made/here', 'alpine', 'pwd']).stdout, '/made/here\n');
   });
+});
+
+test("the CLI speaks English whatever LANG says, as Docker's does", (t) => {
+  const s = new StateRoot();
+  try {
+    const env = { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' };
+    const r = s.run(['nosuch'], { env });
+    t.is(r.stderr, "tsrun: Unknown argument: nosuch (see 'tsrun --help')\n");
+    t.is(r.code, 1);
+    t.regex(s.run(['network', '--help'], { env }).stdout, /^Commands:$/m);
+  } finally {
+    s.remove();
+  }
 });
