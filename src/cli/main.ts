@@ -73,7 +73,7 @@ function firstPositional(argv: string[]): number {
   const takesValue = new Set(['--name', '-h', '--hostname', '-e', '--env', '-w', '--workdir', '--net', '--network', '--ip', '--ip6', '--mac-address', '--network-alias', '--cap-add', '--cap-drop', '--security-opt',
     '-m', '--memory', '--memory-swap', '--pids-limit', '--cpus', '-c', '--cpu-shares', '--cgroups', '--cgroup-parent', '--device',
     '--restart', '--log-driver', '--log-opt', '--add-host', '--dns', '--dns-search', '--dns-option', '--dns-opt',
-    '-v', '--volume', '--mount', '--tmpfs']);
+    '-v', '--volume', '--mount', '--tmpfs', '--sysctl', '-l', '--label', '--label-file', '--env-file', '--entrypoint', '-u', '--user']);
   let i = argv[0] === '--explain' || argv[0] === '-v' ? 2 : 1;
   while (i < argv.length) {
     const a = argv[i]!;
