@@ -1,6 +1,6 @@
 /** Runs the built CLI the way a user does, against a state root of the test's own. */
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -49,9 +49,24 @@ export class StateRoot {
     });
   }
 
+  /** Alpine as `ref`: imported, or (as `alpine`) the image store of one import per test process, copied in. */
   importAlpine(ref = 'alpine'): void {
-    const r = this.run(['image', 'import', ALPINE_TARBALL, ref]);
-    if (r.code !== 0) throw new Error(`image import failed: ${r.stderr}`);
+    if (ref !== 'alpine') return importInto(this, ref);
+    const from = join(alpineStore(), 'images');
+    const to = join(this.dir, 'images');
+    // The rootfs files are hard links (containers see the image only as overlay's read-only
+    // lower); the records are copies of their own, which a test may damage. A root on
+    // another file system (the full-disk test's tmpfs) imports for itself.
+    try {
+      execFileSync('cp', ['-a', '--link', from, to], { stdio: 'ignore' });
+    } catch {
+      rmSync(to, { recursive: true, force: true });
+      return importInto(this, ref);
+    }
+    for (const rel of ['index.json', ...readdirSync(to).filter((n) => n !== 'index.json').map((id) => join(id, 'image.json'))]) {
+      rmSync(join(to, rel));
+      copyFileSync(join(from, rel), join(to, rel));
+    }
   }
 
   containerIds(): string[] {
@@ -91,6 +106,27 @@ export class StateRoot {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+function importInto(state: StateRoot, ref: string): void {
+  const r = state.run(['image', 'import', ALPINE_TARBALL, ref]);
+  if (r.code !== 0) throw new Error(`image import failed: ${r.stderr}`);
+}
+
+let alpineTemplate: StateRoot | undefined;
+
+/**
+ * A state root holding Alpine, imported once per test process and removed at its exit:
+ * an import costs seconds under emulation (the VM stage), and most tests want the same image.
+ */
+function alpineStore(): string {
+  if (!alpineTemplate) {
+    const template = new StateRoot();
+    importInto(template, 'alpine');
+    process.once('exit', () => rmSync(template.dir, { recursive: true, force: true }));
+    alpineTemplate = template;
+  }
+  return alpineTemplate.dir;
+}
 
 /** A state root with the Alpine image for fn, removed with all it holds afterwards. */
 export async function withState(fn: (s: StateRoot) => Promise<void> | void): Promise<void> {

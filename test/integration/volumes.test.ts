@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALPINE_TARBALL, isRoot, StateRoot } from '../helpers/tsrun';
+import { isRoot, StateRoot } from '../helpers/tsrun';
+import { importShapedAlpine } from '../helpers/shaped-image';
 
 const state = new StateRoot();
 const host = mkdtempSync(join(tmpdir(), 'tsrun-vol-host-'));
@@ -31,20 +32,7 @@ const hostMountsOf = (...paths: string[]): string[] => readFileSync('/proc/self/
 const volumes = (): string[] => (existsSync(join(state.dir, 'volumes')) ? readdirSync(join(state.dir, 'volumes')) : []);
 
 /** An Alpine image shaped by `shape`, imported as `ref`. */
-function image(ref: string, shape: (rootfs: string) => void): void {
-  const rootfs = mkdtempSync(join(tmpdir(), 'tsrun-vol-img-'));
-  const tarball = `${rootfs}.tar`;
-  try {
-    execFileSync('tar', ['-xzf', ALPINE_TARBALL, '-C', rootfs]);
-    shape(rootfs);
-    execFileSync('tar', ['-cf', tarball, '-C', rootfs, '.']);
-    const r = state.run(['image', 'import', tarball, ref]);
-    if (r.code !== 0) throw new Error(`import ${ref}: ${r.stderr}`);
-  } finally {
-    rmSync(rootfs, { recursive: true, force: true });
-    rmSync(tarball, { force: true });
-  }
-}
+const image = (ref: string, shape: (rootfs: string) => void): void => importShapedAlpine(state, ref, shape);
 
 test('-v binds a host directory: its files are visible, what the container writes is on the host, a missing one is made', (t) => {
   if (!root(t)) return;

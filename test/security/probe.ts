@@ -9,7 +9,8 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestFn } from 'ava';
-import { ALPINE_TARBALL, isRoot, REPO, StateRoot } from '../helpers/tsrun';
+import { isRoot, REPO, StateRoot } from '../helpers/tsrun';
+import { importShapedAlpine } from '../helpers/shaped-image';
 
 export class Probe {
   readonly dir = mkdtempSync(join(tmpdir(), 'tsrun-probe-'));
@@ -18,23 +19,18 @@ export class Probe {
 
   /** Imports Alpine + /probe + /probe-suid as `ref`; `shape` may change the root first. */
   image(state: StateRoot, ref: string, shape: (rootfs: string) => void = () => undefined): void {
-    const rootfs = mkdtempSync(join(this.dir, 'rootfs-'));
-    // Uncompressed: gzip and gunzip of the root cost most of the set-up under emulation.
-    const tarball = `${rootfs}.tar`;
-    try {
-      execFileSync('tar', ['-xzf', ALPINE_TARBALL, '-C', rootfs]);
-      copyFileSync(this.binary, join(rootfs, 'probe'));
-      chmodSync(join(rootfs, 'probe'), 0o755);
-      copyFileSync(this.binary, join(rootfs, 'probe-suid'));
-      chmodSync(join(rootfs, 'probe-suid'), 0o4755);
-      shape(rootfs);
-      execFileSync('tar', ['-cf', tarball, '-C', rootfs, '.']);
-      const r = state.run(['image', 'import', tarball, ref]);
-      if (r.code !== 0) throw new Error(`import ${ref}: ${r.stderr}`);
-    } finally {
-      rmSync(rootfs, { recursive: true, force: true });
-      rmSync(tarball, { force: true });
-    }
+    importShapedAlpine(
+      state,
+      ref,
+      (rootfs) => {
+        copyFileSync(this.binary, join(rootfs, 'probe'));
+        chmodSync(join(rootfs, 'probe'), 0o755);
+        copyFileSync(this.binary, join(rootfs, 'probe-suid'));
+        chmodSync(join(rootfs, 'probe-suid'), 0o4755);
+        shape(rootfs);
+      },
+      this.dir,
+    );
   }
 
   remove(): void {
