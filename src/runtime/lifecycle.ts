@@ -1,6 +1,6 @@
 /** stop, kill, rm and wait: acting on a container's PID 1, then waiting for its monitor to record the end. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { containerDir, findContainer, findDeadContainer, isStarting, listDeadContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { containerDir, containerById, findContainer, findDeadContainer, isStarting, listDeadContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
 import { diskUsage } from '../state/disk-usage';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { keptExit } from '../state/exits';
@@ -72,7 +72,7 @@ function stoppedByHand(ref: string): ContainerRecord {
   const rec = resolveContainer(ref);
   if (!rec.config.restartPolicy || rec.config.restartPolicy.name === 'no') return rec;
   return withLock(() => {
-    const now = findContainer(rec.id) ?? rec;
+    const now = containerById(rec.id) ?? rec;
     const { restarting: _, ...state } = now.state;
     writeContainerRecord({ ...now, state: { ...state, manuallyStopped: true } });
     return now;
@@ -131,7 +131,7 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
   }
   withLock(() => {
     reconcile();
-    if (findContainer(rec.id)) removeContainerRecord(rec.id, volumes);
+    if (containerById(rec.id)) removeContainerRecord(rec.id, volumes);
   });
 }
 

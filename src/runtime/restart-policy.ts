@@ -14,8 +14,8 @@ const NAMES: ReadonlyArray<RestartPolicy['name']> = ['no', 'on-failure', 'always
 export function parseRestartPolicy(value: string, autoRemove: boolean): RestartPolicy {
   const parts = value.split(':');
   if (parts.length > 2) throw new TsrunError('invalid restart policy format');
-  const count = parts[1] === undefined ? 0 : Number(parts[1]);
-  if (!Number.isInteger(count) || !/^[+-]?\d+$/.test(parts[1] ?? '0')) throw new TsrunError('maximum retry count must be an integer');
+  if (!/^[+-]?\d+$/.test(parts[1] ?? '0')) throw new TsrunError('maximum retry count must be an integer');
+  const count = Number(parts[1] ?? 0);
   const name = parts[0] === '' ? 'no' : parts[0]!;
   if (!NAMES.includes(name as RestartPolicy['name'])) throw new TsrunError(`invalid restart policy '${name}'`);
   if (name !== 'on-failure' && count !== 0) throw new TsrunError(`maximum retry count cannot be used with restart policy '${name}'`);

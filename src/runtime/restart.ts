@@ -3,7 +3,7 @@
  * As Docker's, a --rm container is kept across its restart: its monitor records the end
  * instead of removing it, and the start that follows clears the mark.
  */
-import { findContainer, writeContainerRecord } from '../state/containers';
+import { containerById, writeContainerRecord } from '../state/containers';
 import { withLock } from '../state/lock';
 import { startDetached } from './detach';
 import { faultPoint } from './fault';
@@ -13,7 +13,7 @@ export async function restartContainer(ref: string, timeoutSec: number, explain:
   const rec = resolveContainer(ref);
   if (rec.state.status === 'running') {
     withLock(() => {
-      const now = findContainer(rec.id);
+      const now = containerById(rec.id);
       if (now?.state.status !== 'running') return;
       now.state.keepOnExit = true;
       writeContainerRecord(now);

@@ -20,6 +20,7 @@ import { listNetworks } from '../state/networks';
 import {
   containerDir,
   createContainerRecord,
+  containerById,
   findContainer,
   isStarting,
   listContainers,
@@ -376,7 +377,7 @@ function existingContainer(byPolicy: boolean): Claim {
       return now;
     },
     undo(rec, err) {
-      if (!findContainer(rec.id)) return; // removed meanwhile (rm -f)
+      if (!containerById(rec.id)) return; // removed meanwhile (rm -f)
       rec.state = { ...rec.state, monitor: null, ...startFailure(err) };
       writeContainerRecord(rec);
     },
@@ -458,7 +459,7 @@ async function supervise(
     const { ephemeral: _, ...state } = rec.state;
     rec.state = { ...state, status: 'running', pid, process: identify(pid), exitCode: 0, oomKilled: false, error: '', startedAt: new Date().toISOString() };
     withLock(() => {
-      rec.state = { ...rec.state, ...marksOf(findContainer(rec.id)) };
+      rec.state = { ...rec.state, ...marksOf(containerById(rec.id)) };
       writeContainerRecord(rec);
     });
     offAbort();
@@ -508,7 +509,7 @@ async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: C
         if (!lstatSync(containerDir.record(rec.id), { throwIfNoEntry: false })) return;
         // Networks connected or disconnected while it ran (network connect), and the marks
         // of stop, kill and restart, are in the record, not in `rec`.
-        const now = findContainer(rec.id);
+        const now = containerById(rec.id);
         rec.networks = now?.networks ?? rec.networks;
         network.release(rec);
         if (rec.config.autoRemove && !now?.state.keepOnExit) {
@@ -539,7 +540,7 @@ export async function runForeground(opts: RunOptions): Promise<number> {
  * client does; if the restart policy starts it again, a monitor takes the container over.
  */
 function handOverRestarts(rec: ContainerRecord, code: number): number {
-  if (withLock(() => restartDue(findContainer(rec.id) ?? rec))) (require('./detach') as typeof import('./detach')).launchRestarts(rec.id);
+  if (withLock(() => restartDue(containerById(rec.id) ?? rec))) (require('./detach') as typeof import('./detach')).launchRestarts(rec.id);
   return code;
 }
 

@@ -284,6 +284,12 @@ function tryRead(id: string): ContainerRecord | undefined {
 
 const isDead = (r: ContainerRecord | DeadContainer): r is DeadContainer => 'why' in r && 'path' in r && !('state' in r);
 
+/** One container by its full id, read alone (a command that knows the id need not read every record); undefined if gone or Dead. */
+export function containerById(id: string): ContainerRecord | undefined {
+  const r = isId(id) ? readRecord(id) : undefined;
+  return r && !isDead(r) ? r : undefined;
+}
+
 function scan(): Array<ContainerRecord | DeadContainer> {
   return containerDirs()
     .map(readRecord)
