@@ -3,8 +3,8 @@
 // dist/bundle/, from tsc's output (dist/src), so that a start-up reads and compiles one file
 // instead of resolving and loading a hundred modules (under emulation, as in the VM tests,
 // each module load costs ten times more). Lazily required modules stay lazy: esbuild wraps
-// each in a closure that runs on first require. ffi-rs stays outside: it picks and loads a
-// native addon from its own directory.
+// each in a closure that runs on first require. ffi-rs's native addon stays outside:
+// src/sys/libc.ts loads it from its platform package (@yuuang/ffi-rs-linux-ARCH-gnu).
 //
 // Each entry point is a small file NAME.js that runs NAME.bundle.js with V8's code cache
 // NAME.bundle.cache made here, so no process parses the bundle's source again. They sit side
@@ -80,7 +80,7 @@ process.exit(s.cachedDataRejected ? 1 : 0);`;
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    external: ['ffi-rs'],
+    external: ['ffi-rs', '@yuuang/*'],
     logLevel: 'warning',
   });
   for (const name of Object.keys(entries)) {

@@ -30,7 +30,8 @@ async function each(refs: string[], fn: (ref: string) => Promise<void> | void, e
 
 /**
  * The container verbs; `grouped` for `tsrun container <verb>`, where ps is also ls and list,
- * and prune exists. `explain`: start and restart have their monitor print each kernel operation.
+ * and prune exists. `explain` (a leading --explain; the command's own is in its argv): start and
+ * restart have their monitor print each kernel operation.
  */
 export function containerCommands(y: Argv, grouped = false, explain = false): Argv {
   const verbs = y
@@ -51,12 +52,10 @@ export function containerCommands(y: Argv, grouped = false, explain = false): Ar
         const { renderList } = await import('./format/render');
         const filters = parseFilters('ps', list(a.filter), PS_FILTERS, PS_DOCKER_ONLY_FILTERS);
         await root();
-        const { withLock } = await import('../state/lock');
-        const { reconcile } = await import('../runtime/reconcile');
-        const { listDeadContainers } = await import('../state/containers');
+        const { viewContainers } = await import('../runtime/reconcile');
         const { findImage } = await import('../image/store');
         const keep = psFilter(filters, (ref) => findImage(ref)?.id);
-        const [records, dead] = withLock(() => [reconcile(), listDeadContainers()] as const);
+        const { records, dead } = viewContainers();
         // A status filter lists stopped containers too, as Docker's does.
         const all = a.all || filters.has('status');
         const shown = records.filter((c) => (all || c.state.status === 'running') && keep(c)).sort((x, y) => y.created.localeCompare(x.created));
@@ -78,14 +77,14 @@ export function containerCommands(y: Argv, grouped = false, explain = false): Ar
           .option('format', { alias: 'f', type: 'string', describe: "A Go template run over each container, e.g. '{{.State.Status}}'" }),
       async (a) => {
         await root();
-        const { resolveContainerOrDead } = await import('../runtime/lifecycle');
+        const { viewContainerOrDead } = await import('../runtime/lifecycle');
         const { inspectContainer, inspectDead } = await import('./container-view');
         const { printInspected } = await import('./format/inspect');
         const { fail } = await import('./fail');
         const out: unknown[] = [];
         for (const ref of list(a.containers)) {
           try {
-            const c = resolveContainerOrDead(ref);
+            const c = viewContainerOrDead(ref);
             out.push('why' in c ? inspectDead(c) : inspectContainer(c));
           } catch (err) {
             fail(err, 1);
@@ -133,7 +132,7 @@ export function containerCommands(y: Argv, grouped = false, explain = false): Ar
         const { startDetached } = await import('../runtime/detach');
         await each(refs, async (ref) => {
           try {
-            await startDetached(ref, explain);
+            await startDetached(ref, explain || Boolean(a.explain));
           } catch (err) {
             // As Docker: starting a running container does nothing.
             if (!(err instanceof AlreadyRunning)) throw asStartFailure(err);
@@ -153,7 +152,7 @@ export function containerCommands(y: Argv, grouped = false, explain = false): Ar
         await root();
         const { restartContainer } = await import('../runtime/restart');
         await each(list(a.containers), (ref) =>
-          restartContainer(ref, seconds, explain).catch((err) => {
+          restartContainer(ref, seconds, explain || Boolean(a.explain)).catch((err) => {
             throw asStartFailure(err);
           }),
         );

@@ -65,9 +65,10 @@ export function networkCommands(y: Argv): Argv {
         const { NETWORK_FILTERS, NETWORK_HEADERS, NETWORK_TABLE, networkContext, networkFilter, networkRows } = await import('./network-view');
         const keep = networkFilter(parseFilters('network ls', list(a.filter), NETWORK_FILTERS, ['dangling']));
         const { listNetworks } = await import('../state/networks');
-        const { withLock } = await import('../state/lock');
-        // Under the lock: a network command killed midway is finished first, and is not listed half made.
-        const rows = networkRows(withLock(listNetworks)).filter(keep).map((r) => networkContext(r, !a['no-trunc']));
+        const { readShared } = await import('../state/lock');
+        // A network command killed midway is finished first (readShared), and is not listed half made:
+        // a create writes the record only once the network is whole.
+        const rows = networkRows(readShared(listNetworks)).filter(keep).map((r) => networkContext(r, !a['no-trunc']));
         const format = a.format === undefined || a.format === 'table' ? (a.quiet ? '{{.ID}}' : NETWORK_TABLE) : a.format === 'json' ? '{{json .}}' : a.format;
         process.stdout.write(renderList(format, rows, NETWORK_HEADERS));
       },
@@ -81,10 +82,10 @@ export function networkCommands(y: Argv): Argv {
           .option('format', { alias: 'f', type: 'string', describe: "A Go template run over each network, e.g. '{{json .IPAM.Config}}'" }),
       async (a) => {
         const { requireNetwork } = await import('../state/networks');
-        const { withLock } = await import('../state/lock');
+        const { readShared } = await import('../state/lock');
         const { inspectNetwork } = await import('./network-view');
         const { printInspected } = await import('./format/inspect');
-        const nets = withLock(() => list(a.networks).map((ref) => inspectNetwork(requireNetwork(ref))));
+        const nets = readShared(() => list(a.networks).map((ref) => inspectNetwork(requireNetwork(ref))));
         printInspected(a.format, nets);
       },
     )

@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import type { RunOptions } from '../runtime/run';
 import { TsrunError } from '../sys/error';
 import { dockerFlagValues } from './flags';
+import { EXPLAIN_OPTION, startExplaining } from './explain';
 import { envWithFiles, labelsWithFiles } from '../runtime/env-file';
 
 const USAGE = {
@@ -9,8 +10,8 @@ const USAGE = {
   create: 'Usage: tsrun create [options] IMAGE [COMMAND [ARG...]]\n\nCreate a new container (tsrun start runs it)',
 };
 
-/** run's and create's options (create has all but -d), parsed up to the image name. */
-async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<RunOptions> {
+/** run's and create's options (create has all but -d), parsed up to the image name; --explain apart. */
+async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<{ options: RunOptions; explain: boolean }> {
   const y = yargs();
   const withDetach = (c: Argv): Argv => (verb === 'run' ? c.option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background and print the container id' }) : c);
   const a = await withDetach(y
@@ -58,6 +59,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .option('user', { alias: 'u', type: 'string', describe: 'Run as name|uid[:group|gid], looked up in the container\'s /etc/passwd and /etc/group' })
     .option('read-only', { type: 'boolean', default: false, describe: 'Mount the container\'s root filesystem read-only (/dev, /dev/shm, /proc stay as they are)' })
     .option('privileged', { type: 'boolean', default: false, describe: 'Give up isolation as Docker does: every capability and host device, no seccomp, writable /sys' })
+    .option('explain', EXPLAIN_OPTION)
     // Flags end where the image (container) name starts: the rest is the command's own.
     .middleware((argv): void => dockerFlagValues(verb, args.slice(0, args.length - argv._.length), argv, y))
     .strictOptions()
@@ -71,7 +73,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     .parse(args);
   const [image, ...command] = a._.map(String);
   if (image === undefined) throw new TsrunError(`${verb} needs an image: tsrun ${verb} [options] IMAGE [COMMAND...] (see 'tsrun ${verb} --help')`);
-  return {
+  const options: RunOptions = {
     image,
     command,
     name: a.name,
@@ -119,10 +121,14 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<Run
     privileged: a.privileged,
     labels: labelsWithFiles(a['label-file'].map(String), a.label.map(String)),
   };
+  return { options, explain: Boolean(a.explain) };
 }
 
-export async function runCommand(args: string[], explain: boolean): Promise<void> {
-  const options = await parseRunArgs('run', args);
+/** `leading`: tsrun --explain run ... */
+export async function runCommand(args: string[], leading: boolean): Promise<void> {
+  const { options, explain: own } = await parseRunArgs('run', args);
+  if (own && !leading) startExplaining();
+  const explain = leading || own;
   if (options.detach) {
     const { runDetached } = await import('../runtime/detach');
     console.log(await runDetached(options, explain));
@@ -133,7 +139,7 @@ export async function runCommand(args: string[], explain: boolean): Promise<void
 }
 
 export async function createCommand(args: string[]): Promise<void> {
-  const options = await parseRunArgs('create', args);
+  const { options } = await parseRunArgs('create', args);
   const { createContainer } = await import('../runtime/create');
   console.log(createContainer(options).id);
 }

@@ -8,17 +8,28 @@ import { withLock } from '../state/lock';
 import { TsrunError } from '../sys/error';
 import { isAlive } from '../sys/process';
 import { faultPoint } from './fault';
-import { reconcile } from './reconcile';
+import { reconcile, viewContainers, type ContainersView } from './reconcile';
 
 const POLL_MS = 50;
 
-/** By name, full id or unique id prefix, with the records made true first; a Dead one too. */
+function pick(ref: string, { records, dead }: ContainersView): ContainerRecord | DeadContainer {
+  const rec = findContainer(ref, records) ?? findDeadContainer(ref, dead);
+  if (!rec) throw new TsrunError(`No such container: ${ref}`);
+  return rec;
+}
+
+/**
+ * By name, full id or unique id prefix, with the records made true first; a Dead one too.
+ * Under the lock: a command that acts on the container goes after any change under way
+ * (a monitor recording the end of a container just killed, say).
+ */
 export function resolveContainerOrDead(ref: string): ContainerRecord | DeadContainer {
-  return withLock(() => {
-    const rec = findContainer(ref, reconcile()) ?? findDeadContainer(ref);
-    if (!rec) throw new TsrunError(`No such container: ${ref}`);
-    return rec;
-  });
+  return withLock(() => pick(ref, { records: reconcile(), dead: listDeadContainers() }));
+}
+
+/** resolveContainerOrDead for a command that only shows the container (inspect): read as it stands, without waiting for the lock. */
+export function viewContainerOrDead(ref: string): ContainerRecord | DeadContainer {
+  return pick(ref, viewContainers());
 }
 
 /** A container that is not Dead: only rm and inspect can act on a Dead one. */

@@ -13,8 +13,10 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { releaseEndpoints, releaseOrphans, undoPending } from '../network/endpoints';
 import { ContainerCgroup } from './cgroups/cgroup';
-import { containerDir, containerDirs, listContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
-import { withoutStaleTemps } from '../state/atomic';
+import { containerDir, containerDirs, listContainers, listDeadContainers, removeContainerRecord, scanContainers, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { hasTemps, withoutStaleTemps } from '../state/atomic';
+import { pendingIntents } from '../state/journal';
+import { withLock } from '../state/lock';
 import { keepExit, sweepExits } from '../state/exits';
 import { reportOnce } from '../state/foreign';
 import { isNoSpace } from '../sys/error';
@@ -98,4 +100,28 @@ export function reconcile(): ContainerRecord[] {
   for (const rec of live) tryWrite(`that container ${rec.name} was not connected`, () => undoPending(rec));
   releaseOrphans(live, tryWrite);
   return records;
+}
+
+/** The containers as a command that only reads them shows them: the records and the Dead ones. */
+export interface ContainersView {
+  records: ContainerRecord[];
+  dead: DeadContainer[];
+}
+
+/**
+ * For commands that only read containers (ps, inspect): the records as reconcile would leave
+ * them. They are read without the lock, and the lock is taken to reconcile only when one needs
+ * it: a monitor that died, a half-made directory, a killed writer's temp, a network connect
+ * or another command killed midway (an intent). So ps and inspect neither wait for a run that holds the lock nor load flock's
+ * ffi-rs in the common case. Records are replaced by rename, so each is read whole: the view
+ * is the state just before or just after any concurrent change.
+ */
+export function viewContainers(): ContainersView {
+  const { records, dead, halfMade } = scanContainers();
+  const settled =
+    !halfMade &&
+    pendingIntents().length === 0 &&
+    records.every((r) => (r.state.monitor === null || isAlive(r.state.monitor)) && !Object.values(r.networks ?? {}).some((a) => a.endpoint?.pending)) &&
+    [...records, ...dead].every((r) => !hasTemps(readdirSync(containerDir.root(r.id))));
+  return settled ? { records, dead } : withLock(() => ({ records: reconcile(), dead: listDeadContainers() }));
 }

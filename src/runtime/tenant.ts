@@ -11,7 +11,7 @@
  */
 import { closeSync, fstatSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { limitBoundingSet, setCapabilities } from '../sys/capabilities';
 import { switchUser } from '../sys/credentials';
 import { fromNodeError, TsrunError } from '../sys/error';
@@ -169,13 +169,17 @@ function startInside(req: TenantRequest): { pid: number; pty: { master: number; 
   }
 }
 
+// The request comes as the first message: `tsrun exec` starts this thread first and works out
+// the request (the container's privileges, its seccomp filter compiled) while the thread boots.
 const port = parentPort!;
-const req = workerData as TenantRequest;
-let started: ReturnType<typeof start> | undefined;
-try {
-  started = start(req);
-  port.postMessage({ type: 'started', ...started } satisfies TenantReport);
-} catch (err) {
-  port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err), exitCode: failureCode(err) } satisfies TenantReport);
-}
-if (started && req.wait) port.postMessage({ type: 'exited', code: waitExit(started.pid) } satisfies TenantReport);
+port.once('message', (req: TenantRequest) => {
+  let started: ReturnType<typeof start> | undefined;
+  try {
+    started = start(req);
+    port.postMessage({ type: 'started', ...started } satisfies TenantReport);
+  } catch (err) {
+    port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err), exitCode: failureCode(err) } satisfies TenantReport);
+  }
+  if (started && req.wait) port.postMessage({ type: 'exited', code: waitExit(started.pid) } satisfies TenantReport);
+  port.close();
+});

@@ -45,6 +45,11 @@ const TEMP = /^\..+\.(\d+)\.tmp$/;
  * dead (killed between its write and its rename); returns the other names. A live writer's
  * temp is left alone.
  */
+/** Whether `names` hold a temp of writeFileAtomic (a live writer's, or a killed one's to sweep). */
+export function hasTemps(names: string[]): boolean {
+  return names.some((name) => TEMP.test(name));
+}
+
 export function withoutStaleTemps(dir: string, names: string[]): string[] {
   return names.filter((name) => {
     const m = TEMP.exec(name);

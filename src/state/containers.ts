@@ -296,6 +296,23 @@ function scan(): Array<ContainerRecord | DeadContainer> {
     .filter((r): r is ContainerRecord | DeadContainer => r !== undefined);
 }
 
+/**
+ * Every container directory read once: the records, the Dead ones, and whether some
+ * directory is half made (no record: a run killed, or under way, between the two).
+ */
+export function scanContainers(): { records: ContainerRecord[]; dead: DeadContainer[]; halfMade: boolean } {
+  const records: ContainerRecord[] = [];
+  const dead: DeadContainer[] = [];
+  let halfMade = false;
+  for (const id of containerDirs()) {
+    const r = readRecord(id);
+    if (r === undefined) halfMade = true;
+    else if (isDead(r)) dead.push(r);
+    else records.push(r);
+  }
+  return { records, dead, halfMade };
+}
+
 export function listContainers(): ContainerRecord[] {
   return scan().filter((r): r is ContainerRecord => !isDead(r));
 }
@@ -305,8 +322,8 @@ export function listDeadContainers(): DeadContainer[] {
 }
 
 /** A Dead container by full id or unique id prefix (it has no name any more). */
-export function findDeadContainer(ref: string): DeadContainer | undefined {
-  const matches = listDeadContainers().filter((d) => d.id.startsWith(ref));
+export function findDeadContainer(ref: string, all = listDeadContainers()): DeadContainer | undefined {
+  const matches = all.filter((d) => d.id.startsWith(ref));
   if (matches.length > 1) throw new TsrunError(`container id prefix "${ref}" is ambiguous: use more characters`);
   return ref.length > 0 ? matches[0] : undefined;
 }

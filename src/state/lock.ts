@@ -45,6 +45,16 @@ export function withLock<T>(fn: () => T): T {
   }
 }
 
+/**
+ * For a command that only reads shared state (network ls, network inspect): without the lock
+ * when no command was killed midway (no intent pending: one readdir), so it neither waits for a
+ * command holding the lock nor loads flock's ffi-rs; else under the lock, after the recovery.
+ * Records are replaced by rename, so each is read whole.
+ */
+export function readShared<T>(fn: () => T): T {
+  return pendingIntents().length === 0 ? fn() : withLock(fn);
+}
+
 /** withLock for async work: the lock is held until the promise settles. */
 export async function withLockAsync<T>(fn: () => Promise<T>): Promise<T> {
   const fd = acquire();

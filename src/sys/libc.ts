@@ -7,10 +7,48 @@
  * shape it is used with (integers, C strings or byte buffers), never with floats.
  * U8Array arguments pass the Buffer's own memory, so the kernel's writes are visible.
  */
-import { DataType as T, load, open, type FieldType } from 'ffi-rs';
-import { sysError } from './error';
+import type * as FfiRs from 'ffi-rs';
+import type { DataType } from 'ffi-rs';
+import { sysError, TsrunError } from './error';
 
-open({ library: 'libc', path: 'libc.so.6' });
+/**
+ * ffi-rs's native addon, loaded from its platform package on the first call (a command that
+ * makes none, such as `image ls`, never loads it). ffi-rs's own index.js finds the same file,
+ * but first asks process.report for the C library it runs on (5-7 ms in every tsrun process
+ * and thread that calls libc): tsrun opens glibc's libc.so.6 anyway. The one service of the
+ * index kept here: array arguments carry their length.
+ */
+let binding: typeof FfiRs | undefined;
+function ffi(): typeof FfiRs {
+  if (binding) return binding;
+  try {
+    binding = require(`@yuuang/ffi-rs-linux-${process.arch}-gnu`) as typeof FfiRs;
+  } catch {
+    binding = require('ffi-rs') as typeof FfiRs;
+  }
+  const numbering = binding.DataType as unknown as Record<string, number>;
+  const changed = Object.entries(T).filter(([name, value]) => numbering[name] !== value);
+  if (changed.length > 0) throw new TsrunError(`this ffi-rs numbers its types differently (${changed.map(([n]) => n).join(', ')}): install the version package-lock.json names (npm ci)`);
+  binding.open({ library: 'libc', path: 'libc.so.6' });
+  return binding;
+}
+
+/**
+ * Loads the addon now, on this thread. A worker thread that calls libc needs it loaded on the
+ * main thread first (loaded first in a worker, the process crashes when it exits): call this
+ * before such a worker starts.
+ */
+export function loadLibc(): void {
+  ffi();
+}
+
+/** The values of ffi-rs's DataType used here (its enum lives in the addon, not yet loaded when these are declared). */
+const T = {
+  String: 0 as DataType.String, I32: 1 as DataType.I32, Void: 7 as DataType.Void, I64: 8 as DataType.I64,
+  U8Array: 10 as DataType.U8Array, U64: 12 as DataType.U64, I16: 17 as DataType.I16, U32: 20 as DataType.U32,
+};
+/** The addon's tag for an array argument (ffi-rs's typings leave it out). */
+const ARRAY_TAG = 997;
 
 interface Result {
   value: number;
@@ -18,9 +56,13 @@ interface Result {
   errnoMessage: string;
 }
 
-function fn(symbol: string, retType: FieldType, paramsType: FieldType[]): (args: unknown[]) => Result {
-  return (paramsValue) =>
-    load({ library: 'libc', funcName: symbol, retType, paramsType, paramsValue, errno: true }) as unknown as Result;
+function fn(symbol: string, retType: FfiRs.FieldType, paramsType: FfiRs.FieldType[]): (args: unknown[]) => Result {
+  const arrays = paramsType.flatMap((type, i) => (type === T.U8Array ? [i] : []));
+  return (paramsValue) => {
+    const types = [...paramsType];
+    for (const i of arrays) types[i] = { ffiTypeTag: ARRAY_TAG, type: T.U8Array, length: (paramsValue[i] as Buffer).length } as unknown as FfiRs.FieldType;
+    return ffi().load({ library: 'libc', funcName: symbol, retType, paramsType: types, paramsValue, errno: true, freeResultMemory: false }) as unknown as Result;
+  };
 }
 
 export const libc = {

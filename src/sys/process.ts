@@ -11,12 +11,16 @@ export interface ProcessIdentity {
   bootId: string;
 }
 
+let ownBootId: string | undefined;
+
+/** This boot's id (read once: it cannot change while this process lives). */
 export function bootId(): string {
-  return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  ownBootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return ownBootId;
 }
 
-/** Field 22 of /proc/PID/stat, or undefined if there is no such process. */
-export function startTimeOf(pid: number): number | undefined {
+/** The state letter (field 3) and the start time (field 22) of /proc/PID/stat, or undefined if there is no such process. */
+function statOf(pid: number): { state: string; startTime: number } | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -25,7 +29,12 @@ export function startTimeOf(pid: number): number | undefined {
   }
   // The command name (field 2) may contain spaces and parentheses: fields resume after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[19]);
+  return { state: fields[0]!, startTime: Number(fields[19]) };
+}
+
+/** Field 22 of /proc/PID/stat, or undefined if there is no such process. */
+export function startTimeOf(pid: number): number | undefined {
+  return statOf(pid)?.startTime;
 }
 
 export function identify(pid: number): ProcessIdentity {
@@ -37,13 +46,8 @@ export function identify(pid: number): ProcessIdentity {
 /** Is this exact process still there (not a zombie, not a successor with its pid)? */
 export function isAlive(p: ProcessIdentity | null | undefined): boolean {
   if (!p || p.bootId !== bootId()) return false;
-  if (startTimeOf(p.pid) !== p.startTime) return false;
-  try {
-    const state = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
-    return state.slice(state.lastIndexOf(')') + 2, state.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const stat = statOf(p.pid);
+  return stat !== undefined && stat.startTime === p.startTime && stat.state !== 'Z';
 }
 
 /** Is some process with this pid there? For a pid written into a file name (a temp's writer, an import's staging). */

@@ -5,7 +5,7 @@
  * Docker's exit codes and refusals for exec, -it and wait.
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,5 +232,29 @@ test('temp files of killed writers are swept from container directories and the 
     t.is(s.run(['image', 'ls']).code, 0);
     t.deepEqual(stale.filter((f) => existsSync(f)), []);
     t.true(existsSync(live));
+  });
+});
+
+test('ps, inspect and network ls answer while another command holds the state lock; rm waits for it', async (t) => {
+  await withState(async (s) => {
+    t.is(s.run(['run', '-d', '--name', 'steady', 'alpine', 'sleep', '300']).code, 0);
+    // A command that holds the lock for long (an import of a big image, say): flock(1) on the same file.
+    const holder = spawn('flock', [join(s.dir, 'lock'), 'sleep', '120'], { stdio: 'ignore' });
+    try {
+      await sleep(300);
+      const ps = await s.runAsync(['ps']);
+      t.regex(ps.stdout, /steady/);
+      t.like(JSON.parse((await s.runAsync(['inspect', 'steady'])).stdout)[0].State, { Status: 'running' });
+      t.regex((await s.runAsync(['network', 'ls'])).stdout, /none/);
+      t.is(holder.exitCode, null, 'all three answered while the lock was held');
+      const rm = s.runAsync(['rm', '-f', 'steady']);
+      await sleep(1000);
+      t.deepEqual(s.containerIds().length, 1, 'rm waits for the lock');
+      holder.kill('SIGKILL');
+      t.is((await rm).code, 0);
+      t.deepEqual(s.containerIds(), []);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });

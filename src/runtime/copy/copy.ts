@@ -16,6 +16,7 @@ import { extractArchive } from '../../image/extract';
 import { containerDir, findContainer, isStarting, listContainers, type ContainerRecord } from '../../state/containers';
 import { withLockAsync } from '../../state/lock';
 import { TsrunError } from '../../sys/error';
+import { loadLibc } from '../../sys/libc';
 import { makePipe } from '../../sys/pipe';
 import { isAlive } from '../../sys/process';
 import { resolveContainer } from '../lifecycle';
@@ -48,6 +49,7 @@ class Inside {
     job: InsideJob,
     private readonly container: string,
   ) {
+    loadLibc();
     const worker = new Worker(posix.join(__dirname, 'inside.js'), { workerData: { where, job } });
     const deliver = (r: InsideReport): void => {
       if (this.waiting) {
