@@ -28,6 +28,7 @@ const entries = {
   monitor: join(src, 'runtime', 'monitor.js'), // spawned by runtime/detach.ts
   tenant: join(src, 'runtime', 'tenant.js'), // the Worker of runtime/exec.ts
   inside: join(src, 'runtime', 'copy', 'inside.js'), // the Worker of runtime/copy/copy.ts
+  cni: join(src, 'cni', 'main.js'), // bin/tsrun-cni, the CNI plugin
 };
 
 /**

@@ -12,6 +12,7 @@ import { containerCommands } from './containers';
 import { cpCommand } from './cp';
 import { labCommands } from './lab';
 import { volumeCommands } from './volume';
+import { cniCommands } from './cni';
 import { imageCommands, imageShorthands } from './image';
 import { printHelp, wantsHelp } from './help';
 import { EXPLAIN_OPTION, startExplaining } from './explain';
@@ -43,6 +44,7 @@ function commandLine(): Argv {
     .command('exec [options] <container> <command..>', 'Run a command in a running container (tsrun exec --help)', {}, () => undefined)
     .command('network <command>', 'Manage macvlan and ipvlan networks', (y: Argv) => networkCommands(y))
     .command('volume <command>', 'Manage volumes', (y: Argv) => volumeCommands(y))
+    .command('cni <command>', 'Serve tsrun networks to Podman, containerd, Kubernetes through CNI (install, conflist)', (y: Argv) => cniCommands(y))
     .command('lab <command>', 'A simulated LAN on this machine for the guides (up, down, status)', (y: Argv) => labCommands(y))
     .option('explain', EXPLAIN_OPTION)
     // cli is the one yargs instance; while a command's middleware runs, it holds that command's options.

@@ -258,7 +258,8 @@ export function releaseReservation(networkId: string, containerId: string): Netw
 export function releaseOrphans(live: ContainerRecord[], onWrite: (what: string, write: () => void) => void): void {
   const owned = new Set(live.flatMap((c) => Object.values(c.networks ?? {}).flatMap((a) => (a.endpoint ? [`${a.networkId}/${c.id}/${a.endpoint.endpointId}`] : []))));
   for (const net of listNetworks()) {
-    const stale = Object.values(net.endpoints).filter((e) => !owned.has(`${net.id}/${e.containerId}/${e.endpointId}`));
+    // A CNI attachment has no container record: its runtime releases it (DEL, GC).
+    const stale = Object.values(net.endpoints).filter((e) => !e.cni && !owned.has(`${net.id}/${e.containerId}/${e.endpointId}`));
     if (stale.length === 0) continue;
     onWrite(`that the containers of network ${net.name} left it`, () => {
       let updated = net;

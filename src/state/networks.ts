@@ -34,6 +34,8 @@ export interface Endpoint {
   ipv6: string;
   /** --network-alias / --alias: more names the other containers' /etc/hosts give it (absent in older records). */
   aliases?: string[];
+  /** Made by the CNI plugin (src/cni) for a runtime's sandbox, not by a tsrun container: its namespace's path and CNI network. */
+  cni?: { netns: string; network: string };
 }
 
 export interface ParentLink {
