@@ -1,5 +1,5 @@
 /**
- * `tsrun --help` grouped as Docker's: management commands (container, image, network, volume, lab),
+ * `tsrun --help` grouped as Docker's: management commands (container, image, network, volume, lab, cni),
  * then the commands. Each verb's own `--help` comes from its parser.
  */
 const MANAGEMENT: Array<[string, string]> = [
@@ -8,6 +8,7 @@ const MANAGEMENT: Array<[string, string]> = [
   ['network', 'Manage macvlan and ipvlan networks'],
   ['volume', 'Manage volumes'],
   ['lab', 'A simulated LAN on this machine for the guides (up, down, status)'],
+  ['cni', 'Serve tsrun networks to Podman, containerd, Kubernetes through CNI (install, conflist)'],
 ];
 
 const COMMANDS: Array<[string, string]> = [

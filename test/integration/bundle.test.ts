@@ -74,7 +74,7 @@ test('a run, ps, run -d, its monitor, an exec thread and a cp thread each start 
 });
 
 test("V8 takes every bundle's code cache, so no start-up parses a bundle's source", (t) => {
-  for (const name of ['main', 'init', 'monitor', 'tenant', 'inside']) {
+  for (const name of ['main', 'init', 'monitor', 'tenant', 'inside', 'cni']) {
     const file = join(BUNDLE, `${name}.bundle.js`);
     const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(join(BUNDLE, `${name}.bundle.cache`)) });
     t.false(script.cachedDataRejected, name);
