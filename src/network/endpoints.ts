@@ -11,7 +11,7 @@
  * the next command's reconcile unplugs and releases (undoPending): the container ends up
  * connected or not, never holding an address without a link.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { writeContainerRecord, type AttachedEndpoint, type ContainerRecord, type NetworkAttachment } from '../state/containers';
 import { findNetwork, listNetworks, requireNetwork, writeNetwork, type NetworkRecord } from '../state/networks';
 import { fromNodeError, TsrunError } from '../sys/error';
@@ -258,8 +258,9 @@ export function releaseReservation(networkId: string, containerId: string): Netw
 export function releaseOrphans(live: ContainerRecord[], onWrite: (what: string, write: () => void) => void): void {
   const owned = new Set(live.flatMap((c) => Object.values(c.networks ?? {}).flatMap((a) => (a.endpoint ? [`${a.networkId}/${c.id}/${a.endpoint.endpointId}`] : []))));
   for (const net of listNetworks()) {
-    // A CNI attachment has no container record: its runtime releases it (DEL, GC).
-    const stale = Object.values(net.endpoints).filter((e) => !e.cni && !owned.has(`${net.id}/${e.containerId}/${e.endpointId}`));
+    // A CNI attachment has no container record: its runtime releases it (DEL, GC), unless its
+    // namespace is gone without one (a reboot): then nothing holds the address any more.
+    const stale = Object.values(net.endpoints).filter((e) => (e.cni ? !existsSync(e.cni.netns) : !owned.has(`${net.id}/${e.containerId}/${e.endpointId}`)));
     if (stale.length === 0) continue;
     onWrite(`that the containers of network ${net.name} left it`, () => {
       let updated = net;

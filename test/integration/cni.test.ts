@@ -88,15 +88,21 @@ test('ADD with an address in use fails with the error JSON and leaves nothing; a
   });
 });
 
-test('DEL after the namespace is gone (a reboot) releases the address; DEL of what was never added succeeds', async (t) => {
+test('DEL after the namespace is gone (a reboot) releases the address; a namespace gone without DEL frees it too; DEL of what was never added succeeds', async (t) => {
   await withLab(['172.16.86.1/24'], (s, lab) => {
     createPubNet(t, s, lab.parent);
-    const ns = new TestNetns('cni');
+    const [ns, lost] = [new TestNetns('cni'), new TestNetns('cni')];
     const add = cni(s, { command: 'ADD', containerId: 'gone', netns: ns.path }, netConf('pub_net'));
+    t.is(cni(s, { command: 'ADD', containerId: 'lost', netns: lost.path }, netConf('pub_net')).code, 0);
     ns.remove();
     t.is(add.code, 0, add.stdout);
     t.is(cni(s, { command: 'DEL', containerId: 'gone', netns: ns.path }, netConf('pub_net')).code, 0);
-    t.deepEqual(containers(s, 'pub_net'), {});
+    t.deepEqual(Object.keys(containers(s, 'pub_net')), ['lost'], 'a live sandbox keeps its address through tsrun commands');
+    t.is(s.run(['ps']).code, 0);
+    t.deepEqual(Object.keys(containers(s, 'pub_net')), ['lost']);
+    lost.remove();
+    t.is(s.run(['ps']).code, 0);
+    t.deepEqual(containers(s, 'pub_net'), {}, 'the next tsrun command released the address of a namespace that vanished without DEL');
     t.is(cni(s, { command: 'DEL', containerId: 'never', netns: '' }, netConf('pub_net')).code, 0);
     t.is(cni(s, { command: 'DEL', containerId: 'never' }, netConf('no_such_net')).code, 0, 'DEL on a removed network');
   });

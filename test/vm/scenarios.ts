@@ -14,6 +14,19 @@ export interface Scenario {
 
 const TSRUN_CLEAN = 'T=$TSRUN; $T rm -f $($T ps -aq) >/dev/null 2>&1; $T network prune -f >/dev/null 2>&1; true';
 
+/**
+ * A private Podman (CNI backend, runc) in a guest, its plugin dir holding tsrun-cni and its
+ * config dir the conflist of pub_net; `pm` is podman pointed at it (see docs/cni.md).
+ */
+const PODMAN_ENV = 'P=/run/tmp/podman; export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf; pm() { podman --root $P/root --runroot $P/runroot --tmpdir $P/tmp --cgroup-manager cgroupfs --events-backend file "$@"; }';
+const PODMAN_SETUP = `${PODMAN_ENV}; mkdir -p $P/net.d $P/bin $P/root $P/runroot $P/tmp /dev/shm
+# Podman keeps its locks in POSIX shared memory, which the guest's init does not mount.
+mountpoint -q /dev/shm || mount -t tmpfs shm /dev/shm
+printf '[network]\\nnetwork_backend = "cni"\\ncni_plugin_dirs = ["%s/bin"]\\nnetwork_config_dir = "%s/net.d"\\n[engine]\\nruntime = "runc"\\ncgroup_manager = "cgroupfs"\\nevents_logger = "file"\\n' $P $P > $P/containers.conf
+printf '[storage]\\ndriver = "overlay"\\nrunroot = "%s/runroot"\\ngraphroot = "%s/root"\\n' $P $P > $P/storage.conf
+$TSRUN cni install --dir $P/bin >/dev/null && $TSRUN cni conflist pub_net > $P/net.d/pub_net.conflist`;
+const PODMAN_CLEAN = `${PODMAN_ENV}; pm rm -a -f -t 0 >/dev/null 2>&1; pm rmi -a -f >/dev/null 2>&1; rm -rf $P; true`;
+
 /** ping from a new container on `net` in `host`; true if it got an answer. */
 async function pingFrom(c: Ctx, host: string, net: string, target: string, extra = ''): Promise<boolean> {
   const r = await c.tsrunTry(host, `run --rm --net ${net} ${extra} alpine ping -c 2 -W 3 ${target}`);
@@ -126,6 +139,31 @@ export const SCENARIOS: Scenario[] = [
       await c.sh('host2', 'ip link del $NIC.10');
       c.is(await pingFrom(c, 'host2', 'v10', '10.110.0.1'), true, 'the vanished sub-interface was re-created');
       c.match(await c.sh('host2', 'ip -d link show $NIC.10'), /vlan protocol 802\.1Q id 10 /, 'and it is an 802.1Q link again');
+    },
+  },
+  {
+    // Podman is installed on the CI host (.ci/run), which the direct-qemu guests share as their root.
+    name: 'CNI: Podman with tsrun-cni on both hosts, macvlan across hosts; podman rm releases the addresses',
+    cleanup: { router: 'ip addr flush dev $NIC; ip neigh flush dev $NIC', host1: `${PODMAN_CLEAN}; ${TSRUN_CLEAN}`, host2: `${PODMAN_CLEAN}; ${TSRUN_CLEAN}` },
+    async run(c) {
+      await c.sh('router', 'ip link set $NIC up && ip addr add 10.40.0.1/24 dev $NIC');
+      // tsrun's IPAM is per host: each host's network gives out a range of its own (docs/cni.md).
+      // Both hosts at once: under emulation Podman's import and first run take most of the scenario.
+      await Promise.all(
+        ([['host1', '10.40.0.32/27'], ['host2', '10.40.0.64/27']] as const).map(([h, range]) =>
+          c.sh(h, `ip link set $NIC up && $TSRUN network create -d macvlan --subnet=10.40.0.0/24 --gateway=10.40.0.1 --ip-range=${range} -o parent=$NIC pub_net >/dev/null
+${PODMAN_SETUP} && pm import ${c.host(h).alpineTarball} alpine >/dev/null && pm run -d --name p --network pub_net alpine sleep 600`, 300_000),
+        ),
+      );
+      const out = await c.sh('host1', `${PODMAN_ENV}; pm exec p sh -c 'ip addr show eth0; ip route; ping -c 2 -W 3 10.40.0.64 && echo PEER-OK; ping -c 2 -W 3 10.40.0.1 && echo ROUTER-OK'`);
+      c.match(out, new RegExp(`link/ether ${mac('10.40.0.32')} [\\s\\S]*inet 10\\.40\\.0\\.32/24 brd 10\\.40\\.0\\.255 scope global eth0`), "host1's Podman container has tsrun's first address of the range and its 02:42 MAC");
+      c.match(out, /default via 10\.40\.0\.1 dev eth0/, 'and the default route via the gateway');
+      c.match(out, /PEER-OK/, "host1's Podman container reaches host2's");
+      c.match(out, /ROUTER-OK/, 'and the router');
+      c.match(await c.sh('router', 'ip neigh show dev $NIC'), new RegExp(`10\\.40\\.0\\.32 lladdr ${mac('10.40.0.32')}`), "the router saw the Podman container's own MAC");
+      c.is(await pingFrom(c, 'host2', 'pub_net', '10.40.0.32'), true, "a tsrun container on host2 reaches host1's Podman container");
+      await c.sh('host1', `${PODMAN_ENV}; pm rm -f -t 0 p`);
+      c.match(await c.tsrun('host1', "network inspect -f '{{json .Containers}}' pub_net"), /^\{\}\n$/, 'podman rm released the address in tsrun\'s IPAM');
     },
   },
   {
