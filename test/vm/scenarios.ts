@@ -167,6 +167,28 @@ ${PODMAN_SETUP} && pm import ${c.host(h).alpineTarball} alpine >/dev/null && pm 
     },
   },
   {
+    name: 'CNI: tsrun-cni ADD and DEL on an ipvlan l3 network whose 802.1Q parent tsrun creates',
+    cleanup: { host1: `ip netns del cni1 2>/dev/null; ${TSRUN_CLEAN}` },
+    async run(c) {
+      const plugin = (command: string): string =>
+        `echo '{"cniVersion":"1.0.0","name":"l3_net","type":"tsrun-cni","network":"l3_net"}' | CNI_COMMAND=${command} CNI_CONTAINERID=vm1 CNI_NETNS=/run/netns/cni1 CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin $(dirname $TSRUN)/tsrun-cni`;
+      const out = await c.sh(
+        'host1',
+        `ip link set $NIC up && $TSRUN network create -d ipvlan -o ipvlan_mode=l3 --subnet=10.50.0.0/24 -o parent=$NIC.50 l3_net >/dev/null && ip netns add cni1 && ${plugin('ADD')}
+echo ---; cat /sys/class/net/$NIC.50/address; ip -d link show $NIC.50; ip -n cni1 -d link show eth0; ip -n cni1 route`,
+      );
+      const [result, shown] = out.split('---\n');
+      const parentMac = shown!.split('\n')[0]!;
+      c.is(JSON.parse(result!), { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', mac: parentMac, sandbox: '/run/netns/cni1' }], ips: [{ address: '10.50.0.2/24', interface: 0 }], routes: [{ dst: '0.0.0.0/0' }], dns: {} }, "the result: the parent's MAC, no gateway on l3");
+      c.match(shown!, /vlan protocol 802\.1Q id 50 /, 'tsrun created the 802.1Q parent');
+      c.match(shown!, /ipvlan {2}mode l3 bridge/, 'eth0 in the sandbox is an ipvlan l3 port');
+      // iproute2's own `ip route` here (busybox's in a container omits `proto kernel`).
+      c.match(shown!, /\ndefault dev eth0 scope link \n10\.50\.0\.0\/24 dev eth0 proto kernel scope link src 10\.50\.0\.2 \n$/, 'routes: default dev eth0, as tsrun run gives on l3');
+      await c.sh('host1', `${plugin('CHECK')} && ${plugin('DEL')} && ${plugin('DEL')}`);
+      c.match(await c.tsrun('host1', "network inspect -f '{{json .Containers}}' l3_net"), /^\{\}\n$/, 'DEL released the address');
+    },
+  },
+  {
     name: "ipvlan l2: the parent's MAC, peers across hosts and the router; a second network and macvlan on the parent are refused",
     cleanup: { router: 'ip addr flush dev $NIC', host1: TSRUN_CLEAN, host2: TSRUN_CLEAN },
     async run(c) {
