@@ -11,10 +11,14 @@ import { CniError, CODE, LATEST_VERSION, SUPPORTED_VERSIONS } from './spec';
 
 function readStdin(): string {
   try {
-    return readFileSync(0, 'utf8');
+    try {
+      return readFileSync(0, 'utf8');
+    } catch (err) {
+      // A non-blocking stdin (the runtime's choice): a fresh open of it blocks.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      return readFileSync('/proc/self/fd/0', 'utf8');
+    }
   } catch (err) {
-    // No stdin at all (closed): the same as an empty configuration.
-    if ((err as NodeJS.ErrnoException).code === 'EAGAIN' || (err as NodeJS.ErrnoException).code === 'EOF') return '';
     throw new CniError(CODE.io, 'cannot read the network configuration from stdin', (err as Error).message);
   }
 }
