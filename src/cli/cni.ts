@@ -59,8 +59,8 @@ export function cniCommands(y: Argv): Argv {
       (c: Argv) => c.positional('network', { type: 'string', demandOption: true }),
       async (a) => {
         const { requireNetwork } = await import('../state/networks');
-        const { withLock } = await import('../state/lock');
-        const net = withLock(() => requireNetwork(a.network as string));
+        const { readShared } = await import('../state/lock');
+        const net = readShared(() => requireNetwork(a.network as string));
         console.log(JSON.stringify(conflist(net.name), null, 2));
       },
     )
