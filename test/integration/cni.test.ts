@@ -69,8 +69,9 @@ test('ADD with an address in use fails with the error JSON and leaves nothing; a
     createPubNet(t, s, lab.parent);
     const [a, b] = [new TestNetns('cni'), new TestNetns('cni')];
     try {
-      const first = cni(s, { command: 'ADD', containerId: 'a', netns: a.path }, { ...netConf('pub_net'), runtimeConfig: { ips: ['172.16.86.20/24'], mac: '02:00:00:00:00:20' } });
+      const first = cni(s, { command: 'ADD', containerId: 'a', netns: a.path }, { ...netConf('pub_net'), explain: true, runtimeConfig: { ips: ['172.16.86.20/24'], mac: '02:00:00:00:00:20' } });
       t.is(first.code, 0, first.stdout);
+      t.regex(first.stderr, new RegExp(`^\\+ ip -n ${a.name} addr add 172\\.16\\.86\\.20/24 brd \\+ dev eth0$`, 'm'), '"explain": true logs the iproute2 equivalents');
       t.like(first.json.interfaces[0], { mac: '02:00:00:00:00:20' });
       t.like(first.json.ips[0], { address: '172.16.86.20/24' });
       const taken = cni(s, { command: 'ADD', containerId: 'b', netns: b.path, args: 'IgnoreUnknown=1;IP=172.16.86.20' }, netConf('pub_net'));
