@@ -6,6 +6,7 @@
  * netlink at all.
  */
 import { readFileSync } from 'node:fs';
+import { startExplaining } from '../cli/explain';
 import { commandOf, parseInvocation, versionOf, type Invocation } from './request';
 import { CniError, CODE, LATEST_VERSION, SUPPORTED_VERSIONS } from './spec';
 
@@ -39,10 +40,7 @@ function version(stdin: string): void {
 }
 
 function run(inv: Invocation): void {
-  if (inv.conf.explain || ['1', 'true'].includes(process.env.TSRUN_EXPLAIN ?? '')) {
-    const { explainTo } = require('../network/netlink/handle') as typeof import('../network/netlink/handle');
-    explainTo((cmd) => process.stderr.write(`+ ${cmd}\n`));
-  }
+  if (inv.conf.explain || ['1', 'true'].includes(process.env.TSRUN_EXPLAIN ?? '')) startExplaining();
   const ops = require('./attachment') as typeof import('./attachment');
   try {
     switch (inv.command) {
