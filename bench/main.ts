@@ -6,6 +6,7 @@
  * log: 1, each ~20 s), ITERATIONS (endpoint plugs: 60) and LINES override the counts.
  * Everything made is removed at the end, on failure, SIGINT or SIGTERM.
  */
+import { cpus, loadavg } from 'node:os';
 import { removeAll, removeAllOnSignals } from './cleanup';
 import type { Context } from './context';
 import { detectEngines } from './engines';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmark makes containers, links and namespaces: run it as root (sudo npm run bench)');
   removeAllOnSignals();
   const started = Date.now();
+  const loadBefore = loadavg()[0]!;
   try {
     const ctx: Context = { engines: detectEngines(), runs: runCount('RUNS', 7) };
     const rows: Row[] = [];
@@ -47,7 +49,9 @@ async function main(): Promise<void> {
     printTable(rows, [
       ...ctx.engines.notes,
       '"-" in a podman/docker column of a usable engine: that operation is not compared there.',
-      `Total ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+      'exec, ps, inspect, network ls, image ls: with the 50 containers of the memory row running (run -d --net=none alpine sleep 600 each).',
+      'memory: the rise of MemTotal - MemAvailable over the 50 starts, divided by 50 (machine-wide, so other load on the machine shows in it).',
+      `Total ${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after, on ${cpus().length} CPUs.`,
     ]);
   } finally {
     removeAll();
