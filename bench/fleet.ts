@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { BIN, type StateRoot } from '../test/helpers/tsrun';
 import { alpineRoot, node, tsrun, type Context } from './context';
 import { engineArgs, engineRun, runOptions, type Engine } from './engines';
@@ -32,7 +32,10 @@ async function usedMiB(): Promise<number> {
 /** Starts COUNT containers with `start(i)`; the memory they added, per container. */
 async function perContainer(start: (i: number) => void): Promise<number> {
   const before = await usedMiB();
-  for (let i = 0; i < COUNT; i++) start(i);
+  for (let i = 0; i < COUNT; i++) {
+    start(i);
+    await nextTurn();
+  }
   return ((await usedMiB()) - before) / COUNT;
 }
 
@@ -70,7 +73,7 @@ export async function fleet(ctx: Context): Promise<Row[]> {
   const mem: Record<string, number> = { tsrun: await perContainer(tsrunFleet(s)) };
   for (const e of [podman, docker]) if (e) mem[e.name] = await perContainer(engineFleet(e));
   try {
-    const t = interleave(ctx.runs, {
+    const t = await interleave(ctx.runs, {
       node,
       ps: tsrun(s, ['ps', '-a']),
       inspect: tsrun(s, ['inspect', 'c0']),

@@ -13,7 +13,7 @@ import type { Row } from './table';
 
 const NAME = 'tsbench';
 
-export function lab(_ctx: Context): Row[] {
+export async function lab(_ctx: Context): Promise<Row[]> {
   const s = alpineRoot();
   const up = (): string => {
     const r = spawnSync(BIN, ['lab', 'up', '--explain', '--name', NAME], { env: s.env(), encoding: 'utf8' });
@@ -29,7 +29,7 @@ export function lab(_ctx: Context): Row[] {
     spawnSync('ip', ['link', 'del', parent], { stdio: 'ignore' });
     spawnSync('ip', ['netns', 'del', router], { stdio: 'ignore' });
   });
-  const t = interleave(runCount('SLOW_RUNS', 3) + 2, {
+  const t = await interleave(runCount('SLOW_RUNS', 3) + 2, {
     tsrun: () => {
       const ms = timeCommand(BIN, ['lab', 'up', '--name', NAME], s.env());
       down();

@@ -7,9 +7,9 @@ import { alpineRoot, tsrun, type Context } from './context';
 import { interleave, median } from './stats';
 import type { Row } from './table';
 
-export function limits(ctx: Context): Row[] {
+export async function limits(ctx: Context): Promise<Row[]> {
   const s = alpineRoot();
-  const t = interleave(ctx.runs, {
+  const t = await interleave(ctx.runs, {
     bare: tsrun(s, ['run', '--rm', '--net=none', '--cgroups=disabled', '--security-opt', 'seccomp=unconfined', 'alpine', 'true']),
     limited: tsrun(s, ['run', '--rm', '--net=none', 'alpine', 'true']),
   });

@@ -46,11 +46,11 @@ function detached(cli: string, pre: string[], runArgs: string[], logPathOf: (id:
   };
 }
 
-export function logs(ctx: Context): Row[] {
+export async function logs(ctx: Context): Promise<Row[]> {
   const s = alpineRoot();
   const { docker } = ctx.engines;
   const tsrunLog = (id: string): string => (JSON.parse(out(BIN, ['inspect', id], s.env())) as Array<{ LogPath: string }>)[0]!.LogPath;
-  const t = interleave(runCount('LOG_RUNS', 1), {
+  const t = await interleave(runCount('LOG_RUNS', 1), {
     plain: () => timeCommand(BIN, ['run', '--rm', 'alpine', 'sh', '-c', `seq 1 ${LINES} >/dev/null`], s.env()),
     logged: detached(BIN, [], ['--network', 'none', '--log-driver', 'json-file', 'alpine'], tsrunLog, s.env()),
     ...(docker && {

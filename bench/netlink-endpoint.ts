@@ -13,6 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { addDefaultRoutes, plugEndpoint, reserveEndpoint } from '../src/network/endpoint';
 import { Handle } from '../src/network/netlink/handle';
 import type { Endpoint, NetworkRecord } from '../src/state/networks';
@@ -103,7 +104,7 @@ function endpointState(ns: string): string {
   ].join('');
 }
 
-export function netlinkEndpoint(): Row[] {
+export async function netlinkEndpoint(): Promise<Row[]> {
   const iterations = runCount('ITERATIONS', 60);
   ip(['netns', 'add', HOST_NS]);
   made(`netns ${HOST_NS}`, () => ip(['netns', 'del', HOST_NS]));
@@ -126,6 +127,8 @@ export function netlinkEndpoint(): Row[] {
       const both = [() => lib.push(inFreshNetns((ns) => product(host, ep, ns))), () => cmd.push(inFreshNetns((ns) => replay(commands, recordedNs, ns)))];
       if (i % 2 === 1) both.reverse();
       both.forEach((f) => f());
+      // The loop is synchronous; yielding lets a SIGINT/SIGTERM handler (the cleanup) run.
+      await nextTurn();
     }
     return [{ metric: `macvlan endpoint plug (${commands.length} steps)`, tsrun: median(lib), baseline: { label: 'the same as ip commands', value: median(cmd) } }];
   } finally {

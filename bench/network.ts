@@ -53,13 +53,13 @@ function allocation(pool: Pool, first: string, inUse: number): number {
   return median(Array.from({ length: 50 }, () => timed(() => allocate(pool, used))));
 }
 
-export function network(ctx: Context): Row[] {
+export async function network(ctx: Context): Promise<Row[]> {
   makeParent();
   const s = alpineRoot();
   const { podman, docker } = ctx.engines;
   const create = ['network', 'create', '-d', 'macvlan', `--subnet=${SUBNET}`, '-o', `parent=${PARENT}`];
   timeCommand(BIN, [...create, 'pub_net'], s.env());
-  const t = interleave(ctx.runs, {
+  const t = await interleave(ctx.runs, {
     none: tsrun(s, ['run', '--rm', '--net=none', 'alpine', 'true']),
     macvlan: tsrun(s, ['run', '--rm', '--net=pub_net', 'alpine', 'true']),
     create: createThenRemove(tsrun(s, [...create.slice(0, 4), '--subnet=172.16.87.0/24', ...create.slice(5), 'bench_net']), () => void timeCommand(BIN, ['network', 'rm', 'bench_net'], s.env())),

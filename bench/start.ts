@@ -8,10 +8,10 @@ import { alpineRoot, node, tsrun, type Context } from './context';
 import { median, interleave, timeCommand } from './stats';
 import type { Row } from './table';
 
-export function startUp(ctx: Context): Row[] {
+export async function startUp(ctx: Context): Promise<Row[]> {
   const s = alpineRoot();
   const { podman, docker } = ctx.engines;
-  const t = interleave(ctx.runs, {
+  const t = await interleave(ctx.runs, {
     node,
     version: tsrun(s, ['--version']),
     run: tsrun(s, ['run', '--rm', '--net=none', 'alpine', 'true']),

@@ -1,5 +1,6 @@
 /** Timing helpers shared by the benchmarks: wall-clock runs, interleaved samples, medians and percentiles. */
 import { spawnSync } from 'node:child_process';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Runs a command to its end; its wall-clock time in ms. Throws if it fails. */
 export function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
@@ -20,13 +21,19 @@ export function timed(fn: () => void): number {
 /**
  * Each variant `runs` times, interleaved (one of each per round, so the machine's load falls on
  * all alike), after one untimed warm-up of each (page cache); the samples of each, in ms.
- * A variant is a function returning its time (timeCommand, timed, ...).
+ * A variant is a function returning its time (timeCommand, timed, ...). Between samples it
+ * yields to the event loop, so that a SIGINT or SIGTERM handler (the cleanup) gets to run.
  */
-export function interleave<K extends string>(runs: number, variants: Record<K, () => number>): Record<K, number[]> {
+export async function interleave<K extends string>(runs: number, variants: Record<K, () => number>): Promise<Record<K, number[]>> {
   const keys = Object.keys(variants) as K[];
   for (const k of keys) variants[k]();
   const out = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
-  for (let i = 0; i < runs; i++) for (const k of keys) out[k].push(variants[k]());
+  for (let i = 0; i < runs; i++) {
+    for (const k of keys) {
+      out[k].push(variants[k]());
+      await nextTurn();
+    }
+  }
   return out;
 }
 

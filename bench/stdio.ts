@@ -20,10 +20,10 @@ function piped(argv: string[], env: NodeJS.ProcessEnv = process.env): () => numb
 
 const engine = (e: Engine): (() => number) => piped([e.cli, ...engineArgs(e, ['run', '--rm', ...runOptions(e), e.image, ...producer])]);
 
-export function stdio(ctx: Context): Row[] {
+export async function stdio(ctx: Context): Promise<Row[]> {
   const s = alpineRoot();
   const { podman, docker } = ctx.engines;
-  const t = interleave(runCount('SLOW_RUNS', 3), {
+  const t = await interleave(runCount('SLOW_RUNS', 3), {
     inside: () => timeCommand(BIN, ['run', '--rm', 'alpine', 'sh', '-c', `${producer.join(' ')} | cat >/dev/null`], s.env()),
     relay: piped([BIN, 'run', '--rm', 'alpine', ...producer], s.env()),
     ...(podman && { podman: engine(podman) }),

@@ -27,6 +27,8 @@ function verdicts(r: Row): string {
   const of = { baseline: r.baseline?.value, podman: r.podman, docker: r.docker };
   return (r.targets ?? [])
     .map((t) => {
+      // A machine-wide reading can fall when other processes free memory meanwhile: no verdict then.
+      if (t.of === 'absolute' && r.tsrun < 0) return `<= ${t.max} ${r.unit ?? 'ms'}: n/a (negative: other memory freed meanwhile)`;
       if (t.of === 'absolute') return `<= ${t.max} ${r.unit ?? 'ms'}: ${r.tsrun <= t.max ? 'met' : 'NOT met'}`;
       const base = of[t.of];
       const name = t.of === 'baseline' ? 'base' : t.of;
