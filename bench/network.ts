@@ -1,69 +1,87 @@
 /**
- * What a macvlan network adds to a container start: `tsrun run --rm --net=<macvlan> alpine true`
- * against `--net=none`, interleaved, medians over RUNS runs. Then IPAM allocation on a /8
- * with 10,000 addresses in use and on an IPv6 /64, against a /24 with 10 in use.
+ * Networks: what a macvlan endpoint adds to a run (`run --rm --net=<macvlan> alpine true`
+ * against `--net=none`); `network create -d macvlan -o parent=P` against `ip link add link P
+ * ... type macvlan` (the kernel object a macvlan network stands for; Podman's and Docker's
+ * `network create` of the same beside it); and IPAM's allocation of the lowest free address on
+ * a /8 with 10,000 in use and an IPv6 /64 with 10,000 in use, against a /24 with 10 in use.
  *
  * The macvlan parent is one end of a veth pair whose other end sits in a private namespace;
  * both are deleted at the end, whatever happens.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { allocate } from '../src/network/ipam/pools';
 import { Ip } from '../src/network/ip';
 import type { Pool } from '../src/state/networks';
-import { BIN as bin, TARBALL as tarball } from './setup';
-import { fmt, median, timeCommand } from './stats';
+import { BIN } from '../test/helpers/tsrun';
+import { made } from './cleanup';
+import { alpineRoot, tsrun, type Context } from './context';
+import { engineArgs, engineRun, type Engine } from './engines';
+import { interleave, median, timeCommand, timed } from './stats';
+import type { Row } from './table';
 
-const RUNS = Number(process.env.RUNS ?? 15);
-const PARENT = 'tsbench0';
-const PEER_NS = 'tsrun-bench-lan';
+const PARENT = `tsbench${process.pid % 100000}`;
+const PEER_NS = `tsrun-bench-lan-${process.pid}`;
+const SUBNET = '172.16.86.0/24';
 
-function startCost(): void {
-  const root = mkdtempSync(join(tmpdir(), 'tsrun-bench-'));
-  const env = { ...process.env, TSRUN_ROOT: root };
-  try {
-    execFileSync('ip', ['netns', 'add', PEER_NS]);
-    execFileSync('ip', ['link', 'add', PARENT, 'type', 'veth', 'peer', 'name', 'lan0', 'netns', PEER_NS]);
-    execFileSync('ip', ['link', 'set', PARENT, 'up']);
-    timeCommand(bin, ['image', 'import', tarball, 'alpine'], env);
-    timeCommand(bin, ['network', 'create', '-d', 'macvlan', '--subnet=172.16.86.0/24', '-o', `parent=${PARENT}`, 'pub_net'], env);
-    timeCommand(bin, ['run', '--rm', '--net=pub_net', 'alpine', 'true'], env);
-    const none: number[] = [];
-    const mac: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      none.push(timeCommand(bin, ['run', '--rm', '--net=none', 'alpine', 'true'], env));
-      mac.push(timeCommand(bin, ['run', '--rm', '--net=pub_net', 'alpine', 'true'], env));
-    }
-    console.log(`container start with a macvlan endpoint (median of ${RUNS} runs each)`);
-    console.log(`  run --rm --net=none alpine true       ${fmt(median(none))}`);
-    console.log(`  run --rm --net=pub_net alpine true    ${fmt(median(mac))}`);
-    console.log(`  the network's added cost              ${fmt(median(mac) - median(none))}`);
-  } finally {
-    spawnSync(bin, ['network', 'rm', 'pub_net'], { env });
-    spawnSync('ip', ['link', 'del', PARENT]);
-    spawnSync('ip', ['netns', 'del', PEER_NS]);
-    rmSync(root, { recursive: true, force: true });
-  }
+function makeParent(): void {
+  execFileSync('ip', ['netns', 'add', PEER_NS]);
+  made(`netns ${PEER_NS}`, () => execFileSync('ip', ['netns', 'del', PEER_NS]));
+  execFileSync('ip', ['link', 'add', PARENT, 'type', 'veth', 'peer', 'name', 'lan0', 'netns', PEER_NS]);
+  made(`link ${PARENT}`, () => void spawnSync('ip', ['link', 'del', PARENT]));
+  execFileSync('ip', ['link', 'set', PARENT, 'up']);
 }
 
-function allocationCost(label: string, pool: Pool, first: string, inUse: number): number {
+/** Times `create`, then undoes it untimed with `remove`. */
+const createThenRemove = (create: () => number, remove: () => void) => (): number => {
+  const ms = create();
+  remove();
+  return ms;
+};
+
+function engineCreate(e: Engine): () => number {
+  const name = `tsrun-bench-net-${process.pid}`;
+  made(`${e.name} network ${name}`, () => void spawnSync(e.cli, engineArgs(e, ['network', 'rm', name]), { stdio: 'ignore' }));
+  return createThenRemove(
+    () => timeCommand(e.cli, engineArgs(e, ['network', 'create', '-d', 'macvlan', `--subnet=${SUBNET}`, '-o', `parent=${PARENT}`, name])),
+    () => void engineRun(e, ['network', 'rm', name]),
+  );
+}
+
+function allocation(pool: Pool, first: string, inUse: number): number {
   const base = Ip.require(first, 'address');
-  const used: Ip[] = Array.from({ length: inUse }, (_, i) => new Ip(base.family, base.value + BigInt(i)));
-  const samples: number[] = [];
-  for (let i = 0; i < 50; i++) {
-    const t0 = process.hrtime.bigint();
-    allocate(pool, used);
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  console.log(`  ${label.padEnd(38)} ${median(samples).toFixed(3)} ms`);
-  return median(samples);
+  const used = Array.from({ length: inUse }, (_, i) => new Ip(base.family, base.value + BigInt(i)));
+  return median(Array.from({ length: 50 }, () => timed(() => allocate(pool, used))));
 }
 
-startCost();
-console.log('IPAM allocation of the lowest free address (median of 50)');
-const small = allocationCost('/24 with 10 in use', { subnet: '172.16.86.0/24', gateway: '172.16.86.1', auxAddresses: {} }, '172.16.86.2', 10);
-const big = allocationCost('/8 with 10,000 in use', { subnet: '10.0.0.0/8', gateway: '10.0.0.1', auxAddresses: {} }, '10.0.0.2', 10_000);
-const v6 = allocationCost('IPv6 /64 with 10,000 in use', { subnet: '2001:db8::/64', gateway: '2001:db8::1', auxAddresses: {} }, '2001:db8::2', 10_000);
-console.log(`  a /8 costs ${(big / small).toFixed(0)}x a /24 for 1000x the addresses in use; a /64 ${(v6 / small).toFixed(0)}x`);
+export async function network(ctx: Context): Promise<Row[]> {
+  makeParent();
+  const s = alpineRoot();
+  const { podman, docker } = ctx.engines;
+  const create = ['network', 'create', '-d', 'macvlan', `--subnet=${SUBNET}`, '-o', `parent=${PARENT}`];
+  timeCommand(BIN, [...create, 'pub_net'], s.env());
+  const t = await interleave(ctx.runs, {
+    none: tsrun(s, ['run', '--rm', '--net=none', 'alpine', 'true']),
+    macvlan: tsrun(s, ['run', '--rm', '--net=pub_net', 'alpine', 'true']),
+    create: createThenRemove(tsrun(s, [...create.slice(0, 4), '--subnet=172.16.87.0/24', ...create.slice(5), 'bench_net']), () => void timeCommand(BIN, ['network', 'rm', 'bench_net'], s.env())),
+    ip: createThenRemove(
+      () => timeCommand('ip', ['link', 'add', 'link', PARENT, 'name', 'tsbenchmv0', 'type', 'macvlan', 'mode', 'bridge']),
+      () => void timeCommand('ip', ['link', 'del', 'tsbenchmv0']),
+    ),
+    ...(podman && { podman: engineCreate(podman) }),
+    ...(docker && { docker: engineCreate(docker) }),
+  } as Record<string, () => number>);
+  const small = allocation({ subnet: SUBNET, gateway: '172.16.86.1', auxAddresses: {} }, '172.16.86.2', 10);
+  const ipam = { label: 'IPAM /24, 10 in use', value: small };
+  return [
+    { metric: 'run --rm --net=<macvlan> alpine true', tsrun: median(t.macvlan!), baseline: { label: '--net=none', value: median(t.none!) } },
+    {
+      metric: 'network create -d macvlan -o parent=P',
+      tsrun: median(t.create!),
+      baseline: { label: 'ip link add ... type macvlan', value: median(t.ip!) },
+      ...(t.podman && { podman: median(t.podman) }),
+      ...(t.docker && { docker: median(t.docker) }),
+    },
+    { metric: 'IPAM /8, 10,000 in use', tsrun: allocation({ subnet: '10.0.0.0/8', gateway: '10.0.0.1', auxAddresses: {} }, '10.0.0.2', 10_000), baseline: ipam },
+    { metric: 'IPAM IPv6 /64, 10,000 in use', tsrun: allocation({ subnet: '2001:db8::/64', gateway: '2001:db8::1', auxAddresses: {} }, '2001:db8::2', 10_000), baseline: ipam },
+  ];
+}

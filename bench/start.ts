@@ -1,32 +1,33 @@
 /**
- * Start-up: `tsrun --version` (the CLI alone), `tsrun ps` (the CLI with the state and ffi-rs)
- * and `tsrun run --rm --net=none alpine true` (the CLI, then init) against `node -e 0` (one
- * Node start-up), measured in the same run, interleaved, medians over RUNS runs each.
+ * Start-up: `tsrun --version` (the CLI alone) and `tsrun run --rm --net=none alpine true` (the
+ * CLI, then init) against `node -e 0` (one Node start-up), with Podman's and Docker's same run,
+ * all interleaved in one loop.
  */
-import { BIN as bin, withAlpine } from './setup';
-import { fmt, median, timeCommand } from './stats';
+import { engineArgs, runOptions } from './engines';
+import { alpineRoot, node, tsrun, type Context } from './context';
+import { median, interleave, timeCommand } from './stats';
+import type { Row } from './table';
 
-const RUNS = Number(process.env.RUNS ?? 15);
-const commands: Array<[string, string[]]> = [
-  ['tsrun --version', ['--version']],
-  ['tsrun ps', ['ps']],
-  ['tsrun run --rm --net=none alpine true', ['run', '--rm', '--net=none', 'alpine', 'true']],
-];
-withAlpine((env) => {
-  // Warm the page cache before measuring.
-  timeCommand(bin, ['run', '--rm', 'alpine', 'true'], env);
-  timeCommand(process.execPath, ['-e', '0'], env);
-  const node: number[] = [];
-  const times = commands.map((): number[] => []);
-  for (let i = 0; i < RUNS; i++) {
-    node.push(timeCommand(process.execPath, ['-e', '0'], env));
-    commands.forEach(([, args], c) => times[c]!.push(timeCommand(bin, args, env)));
-  }
-  const n = median(node);
-  console.log(`start-up (median of ${RUNS} runs each)`);
-  console.log(`  ${'node -e 0'.padEnd(40)} ${fmt(n)}`);
-  commands.forEach(([label], c) => {
-    const m = median(times[c]!);
-    console.log(`  ${label.padEnd(40)} ${fmt(m)}  ${(m / n).toFixed(2)}x one Node start-up`);
-  });
-});
+export async function startUp(ctx: Context): Promise<Row[]> {
+  const s = alpineRoot();
+  const { podman, docker } = ctx.engines;
+  const t = await interleave(ctx.runs, {
+    node,
+    version: tsrun(s, ['--version']),
+    run: tsrun(s, ['run', '--rm', '--net=none', 'alpine', 'true']),
+    ...(podman && { podman: () => timeCommand(podman.cli, engineArgs(podman, ['run', '--rm', ...runOptions(podman), podman.image, 'true'])) }),
+    ...(docker && { docker: () => timeCommand(docker.cli, engineArgs(docker, ['run', '--rm', ...runOptions(docker), docker.image, 'true'])) }),
+  } as Record<string, () => number>);
+  const base = { label: 'node -e 0', value: median(t.node!) };
+  return [
+    { metric: 'tsrun --version', tsrun: median(t.version!), baseline: base },
+    {
+      metric: 'run --rm --net=none alpine true',
+      tsrun: median(t.run!),
+      baseline: base,
+      ...(t.podman && { podman: median(t.podman) }),
+      ...(t.docker && { docker: median(t.docker) }),
+      targets: [{ of: 'baseline', max: 2.0 }, { of: 'podman', max: 0.8 }],
+    },
+  ];
+}

@@ -1,29 +1,41 @@
 /**
- * The stdio relay: 200 MB written by a container to its stdout. Side by side, in the same
- * run and interleaved: the same bytes through a plain pipe inside the container
- * (`sh -c 'head -c N /dev/zero | cat >/dev/null'`), and through tsrun's relay to a reader on
- * the host (`tsrun run ... head -c N /dev/zero | cat >/dev/null`). Both pay the same start-up;
- * the difference is the relay. Medians over RUNS runs each.
+ * The stdio relay: 200 MB written by a container to its stdout and read on the host
+ * (`run --rm alpine head -c N /dev/zero | cat >/dev/null`), against the same bytes through a
+ * plain pipe inside the container (`sh -c 'head -c N /dev/zero | cat >/dev/null'`): both pay
+ * the same start-up, the difference is the relay. Podman and Docker relay the same bytes.
  */
-import { BIN as bin, withAlpine } from './setup';
-import { fmt, median, timeCommand } from './stats';
+import { BIN } from '../test/helpers/tsrun';
+import { alpineRoot, type Context } from './context';
+import { engineArgs, runOptions, type Engine } from './engines';
+import { interleave, median, runCount, timeCommand } from './stats';
+import type { Row } from './table';
 
-const RUNS = Number(process.env.RUNS ?? 7);
 const BYTES = 200_000_000;
-const inside = [bin, 'run', '--rm', 'alpine', 'sh', '-c', `head -c ${BYTES} /dev/zero | cat >/dev/null`];
-const relayed = `${bin} run --rm alpine head -c ${BYTES} /dev/zero | cat >/dev/null`;
-withAlpine((env) => {
-  timeCommand(bin, ['run', '--rm', 'alpine', 'true'], env);
-  const plain: number[] = [];
-  const relay: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    plain.push(timeCommand(inside[0]!, inside.slice(1), env));
-    relay.push(timeCommand('bash', ['-o', 'pipefail', '-c', relayed], env));
-  }
-  const p = median(plain);
-  const r = median(relay);
-  console.log(`stdio relay, ${BYTES / 1e6} MB to stdout (median of ${RUNS} runs each)`);
-  console.log(`  through a plain pipe inside the container   ${fmt(p)}`);
-  console.log(`  through tsrun's relay to the host           ${fmt(r)}`);
-  console.log(`  ratio                                       ${(r / p).toFixed(2)}x the plain pipe`);
-});
+const producer = ['head', '-c', String(BYTES), '/dev/zero'];
+
+/** `ARGV | cat >/dev/null` through bash, failing if either side fails. */
+function piped(argv: string[], env: NodeJS.ProcessEnv = process.env): () => number {
+  return () => timeCommand('bash', ['-o', 'pipefail', '-c', `"$@" | cat >/dev/null`, 'bash', ...argv], env);
+}
+
+const engine = (e: Engine): (() => number) => piped([e.cli, ...engineArgs(e, ['run', '--rm', ...runOptions(e), e.image, ...producer])]);
+
+export async function stdio(ctx: Context): Promise<Row[]> {
+  const s = alpineRoot();
+  const { podman, docker } = ctx.engines;
+  const t = await interleave(runCount('SLOW_RUNS', 3), {
+    inside: () => timeCommand(BIN, ['run', '--rm', 'alpine', 'sh', '-c', `${producer.join(' ')} | cat >/dev/null`], s.env()),
+    relay: piped([BIN, 'run', '--rm', 'alpine', ...producer], s.env()),
+    ...(podman && { podman: engine(podman) }),
+    ...(docker && { docker: engine(docker) }),
+  } as Record<string, () => number>);
+  return [
+    {
+      metric: `${BYTES / 1e6} MB stdout relayed to the host`,
+      tsrun: median(t.relay!),
+      baseline: { label: 'pipe inside the container', value: median(t.inside!) },
+      ...(t.podman && { podman: median(t.podman) }),
+      ...(t.docker && { docker: median(t.docker) }),
+    },
+  ];
+}
