@@ -6,7 +6,7 @@
  * image the bench makes carries the bench's name or label and is removed by the cleanup.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALPINE_TARBALL } from '../test/helpers/tsrun';
@@ -31,6 +31,7 @@ export interface Engines {
 }
 
 const LABEL = 'tsrun-bench=1';
+const BLOB_CACHE = '/var/lib/containers';
 
 export function engineArgs(e: Engine, args: string[]): string[] {
   return [...e.base, ...args];
@@ -44,9 +45,13 @@ export function engineRun(e: Engine, args: string[]): string {
   return r.stdout.trim();
 }
 
-/** `run` options for a bench container: labelled for the cleanup, no network. */
+/**
+ * `run` options for a bench container: labelled for the cleanup, no network. Podman's default
+ * raises nofile and nproc, which a root without CAP_SYS_RESOURCE (a container build box, this
+ * CI machine) may not: its limits are set to what the others run with.
+ */
 export function runOptions(e: Engine): string[] {
-  return ['--label', e.label, '--network', 'none'];
+  return ['--label', e.label, '--network', 'none', ...(e.name === 'podman' ? ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=4096:4096'] : [])];
 }
 
 function installed(cli: string): boolean {
@@ -88,12 +93,16 @@ function podman(notes: string[]): Engine | undefined {
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'tsrun-bench-podman-'));
-  const base = ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--tmpdir', join(dir, 'tmp'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  // runc: Debian's crun 1.8 refuses hybrid cgroup hierarchies (as on this CI machine's kind).
+  const base = ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--tmpdir', join(dir, 'tmp'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', 'runc'];
   const e: Engine = { name: 'podman', cli: 'podman', base, image: 'localhost/tsrun-bench-alpine', label: LABEL };
+  // Made by containers/image on a root Podman's first import, whatever its --root.
+  const hadBlobCache = existsSync(BLOB_CACHE);
   return prepare(e, notes, () => {
     // Unmounts and deletes what the private root holds (overlay layers, the network config).
     spawnSync('podman', [...base, 'system', 'reset', '-f'], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
+    if (!hadBlobCache) rmSync(BLOB_CACHE, { recursive: true, force: true });
   });
 }
 
