@@ -2,8 +2,11 @@
  * Every number tsrun uses that differs between the CPU architectures it runs on (x86-64 and
  * arm64 Linux), in one table: the system calls made through ffi-rs's syscall(), the open(2)
  * flags arm64 numbers differently, and the seccomp entry points (audit arch and call
- * numbers) a filter covers. What is the same on both (ioctl requests, struct layouts of
- * open_how, capabilities, bpf_attr, seccomp_data, netlink) stays where it is used.
+ * numbers) a filter covers. What is the same on both stays where it is used: ioctl
+ * requests (both use asm-generic/ioctls.h), O_CLOEXEC, O_PATH and the other open flags,
+ * mount, clone and socket constants, and the layouts of open_how, the capability structs,
+ * bpf_attr, seccomp_data, siginfo_t, statfs, termios, posix_spawn's types and netlink's
+ * messages (64-bit little-endian with the same glibc structs on both).
  */
 import { TsrunError } from './error';
 import { AARCH64, I386, X32, X86_64 } from './seccomp/syscall-numbers';
