@@ -6,8 +6,8 @@
  * call number is a binary search over ranges of numbers that share an outcome, so a call
  * costs about log2(ranges) comparisons, not one per allowed call.
  */
-import { addressOf, check, libc } from '../libc';
 import { ENTRY_POINTS, X32_SYSCALL_BIT, type FilterArch } from '../arch';
+import { addressOf, check, libc } from '../libc';
 import { SYS } from '../syscall';
 import { BpfProgram } from './bpf';
 
