@@ -60,15 +60,23 @@ done
 
 cd /tsrun
 lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+# Node from the host's artifacts comes without npm: then so must node_modules and dist/.
+need_npm() {
+  command -v npm >/dev/null && return 0
+  echo "provision-tsrun: $1, and this guest has no npm: on the host, run test/vm/vagrant/guest-artifacts.sh again (and npm run build), then vagrant rsync && vagrant provision" >&2
+  exit 1
+}
 if [ "$(cat node_modules/.tsrun-lock 2>/dev/null)" != "$lock" ]; then
+  need_npm "node_modules does not match package-lock.json"
   echo "tsrun: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock" > node_modules/.tsrun-lock
 fi
 
 # A dist/ without the stamp came from the host, which builds it from these very sources.
-sources=$(find src test scripts bin package.json tsconfig.json -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+sources=$(find src test bench scripts bin package.json tsconfig.json -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [ ! -e dist/bundle/main.js ] || { [ -e dist/.tsrun-sources ] && [ "$(cat dist/.tsrun-sources)" != "$sources" ]; }; then
+  need_npm "tsrun is not built for these sources"
   echo "tsrun: npm run build"
   npm run build --silent
   echo "$sources" > dist/.tsrun-sources
