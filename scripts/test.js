@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The whole test suite, as README.md and .ci/run run it: the ava tests (unit and root
-// integration), then the VM scenarios (test/vm): all of them on the direct-qemu driver,
-// and the macvlan and 802.1Q ones again on hosts the repository's Vagrantfile boots, so
-// the lab users' Vagrantfile is tested too. Every stage prints TAP; this script shows it,
-// counts it and ends with the plain summary line "N passed, N failed".
+// integration), a few unit tests again as arm64 under qemu-user, then the VM scenarios
+// (test/vm): all of them on the direct-qemu driver, and the macvlan and 802.1Q ones again
+// on hosts the repository's Vagrantfile boots, so the lab users' Vagrantfile is tested too.
+// Every stage prints TAP; this script shows it, counts it and ends with the plain summary
+// line "N passed, N failed".
 //
 //   node scripts/test.js            everything
-//   node scripts/test.js --no-vm    the ava tests only
+//   node scripts/test.js --no-vm    the ava tests only (x86-64)
 'use strict';
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
@@ -16,6 +17,8 @@ const ava = join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
 const vm = join(root, 'dist', 'test', 'vm', 'run.js');
 const stages = [
   { name: 'ava', args: [ava, '--tap'] },
+  // Arm64: the architecture table and netlink codec tests under qemu-user (test/arm64/run.ts).
+  { name: 'arm64', args: [join(root, 'dist', 'test', 'arm64', 'run.js')] },
   { name: 'vm/qemu', args: [vm, '--driver', 'qemu'] },
   { name: 'vm/vagrant', args: [vm, '--driver', 'vagrant', '--only', 'macvlan bridge across hosts', '--only', '802.1Q: same VLAN'] },
 ];

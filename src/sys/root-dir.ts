@@ -9,6 +9,7 @@
  * never walks an untrusted path itself.
  */
 import { closeSync, fstatSync } from 'node:fs';
+import { ARCH } from './arch';
 import { sysError, TsrunError } from './error';
 import { check, libc } from './libc';
 import { SYS } from './syscall';
@@ -21,8 +22,8 @@ export const O = {
   EXCL: 0o200,
   NOCTTY: 0o400,
   NONBLOCK: 0o4000,
-  DIRECTORY: 0o200000,
-  NOFOLLOW: 0o400000,
+  DIRECTORY: ARCH.o.DIRECTORY,
+  NOFOLLOW: ARCH.o.NOFOLLOW,
   CLOEXEC: 0o2000000,
   PATH: 0o10000000,
 } as const;

@@ -33,7 +33,7 @@ function must(rc: number, what: string): void {
  * and nothing else open. Returns its pid; an exec failure (ENOENT, EACCES ...) is thrown.
  */
 export function posixSpawn(req: SpawnRequest): number {
-  // glibc's posix_spawnattr_t is 336 bytes and posix_spawn_file_actions_t 80 on x86-64.
+  // glibc's posix_spawnattr_t is 336 bytes and posix_spawn_file_actions_t 80, on x86-64 and arm64 alike.
   const attr = Buffer.alloc(512);
   const actions = Buffer.alloc(256);
   must(libc.posix_spawnattr_init([attr]).value, 'attributes');

@@ -2,9 +2,11 @@
  * Docker's default seccomp profile (moby profiles/seccomp/default.json), in tsrun's own
  * representation: what it allows, the calls it allows only with a capability, the argument
  * rules for clone, personality and socket, and EPERM for everything else. It covers the
- * x86_64, i386 and x32 entry points, as Docker's archMap does on amd64.
+ * entry points Docker's archMap gives this machine's architecture (src/sys/arch.ts): x86_64,
+ * i386 and x32 on amd64, aarch64 on arm64.
  */
 import { constants } from 'node:os';
+import { ARCH } from '../../sys/arch';
 import type { Action } from '../../sys/seccomp/filter';
 import type { Profile, ProfileRule } from './profile';
 
@@ -96,6 +98,6 @@ const RULES: ProfileRule[] = [
 
 export const DEFAULT_PROFILE: Profile = {
   defaultAction: { type: 'errno', errno: constants.errno.EPERM },
-  arches: ['x86_64', 'x86', 'x32'],
+  arches: ARCH.seccomp,
   rules: RULES,
 };

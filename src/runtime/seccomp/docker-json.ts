@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { ARCH } from '../../sys/arch';
 import { CAP, type CapName } from '../../sys/capabilities';
 import { fromNodeError, TsrunError } from '../../sys/error';
 import type { Action, ArgCheck, ArgOp, FilterArch } from '../../sys/seccomp/filter';
@@ -27,7 +28,9 @@ interface DockerProfile {
   syscalls?: DockerSyscall[];
 }
 
-const ARCHES: Record<string, FilterArch> = { SCMP_ARCH_X86_64: 'x86_64', SCMP_ARCH_X86: 'x86', SCMP_ARCH_X32: 'x32' };
+const ARCHES: Record<string, FilterArch> = { SCMP_ARCH_X86_64: 'x86_64', SCMP_ARCH_X86: 'x86', SCMP_ARCH_X32: 'x32', SCMP_ARCH_AARCH64: 'aarch64' };
+/** libseccomp's name of this machine's native entry point. */
+const NATIVE = `SCMP_ARCH_${ARCH.seccomp[0]!.toUpperCase()}`;
 const OPS: Record<string, ArgOp> = {
   SCMP_CMP_EQ: 'eq', SCMP_CMP_NE: 'ne', SCMP_CMP_LT: 'lt', SCMP_CMP_LE: 'le',
   SCMP_CMP_GT: 'gt', SCMP_CMP_GE: 'ge', SCMP_CMP_MASKED_EQ: 'masked-eq',
@@ -78,8 +81,8 @@ export function parseDockerProfile(text: string, source: string): Profile {
     return { index: a.index, op, value: BigInt(a.value), ...(a.valueTwo !== undefined && { valueTwo: BigInt(a.valueTwo) }) };
   };
   if (typeof doc.defaultAction !== 'string') throw bad('no defaultAction');
-  const native = doc.archMap?.find((m) => m.architecture === 'SCMP_ARCH_X86_64');
-  const listed = native ? [native.architecture, ...(native.subArchitectures ?? [])] : doc.architectures ?? ['SCMP_ARCH_X86_64'];
+  const native = doc.archMap?.find((m) => m.architecture === NATIVE);
+  const listed = native ? [native.architecture, ...(native.subArchitectures ?? [])] : doc.architectures ?? [NATIVE];
   const arches = [...new Set(listed.map((a) => ARCHES[a]).filter((a): a is FilterArch => a !== undefined))];
   const rules = (doc.syscalls ?? []).map((s): ProfileRule => {
     const names = s.names ?? (s.name ? [s.name] : []);
@@ -97,5 +100,5 @@ export function parseDockerProfile(text: string, source: string): Profile {
       ...(s.includes?.minKernel && { minKernel: s.includes.minKernel }),
     };
   });
-  return { defaultAction: action(doc.defaultAction, doc.defaultErrnoRet), arches: arches.length > 0 ? arches : ['x86_64'], rules };
+  return { defaultAction: action(doc.defaultAction, doc.defaultErrnoRet), arches: arches.length > 0 ? arches : [ARCH.seccomp[0]!], rules };
 }

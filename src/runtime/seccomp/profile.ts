@@ -5,6 +5,7 @@
  * capabilities and hands them to the compiler (sys/seccomp/filter.ts).
  */
 import { release } from 'node:os';
+import { ARCH } from '../../sys/arch';
 import type { CapName } from '../../sys/capabilities';
 import type { Action, ArgCheck, FilterArch, FilterSpec } from '../../sys/seccomp/filter';
 
@@ -31,7 +32,7 @@ export interface Profile {
 }
 
 /** This machine's architecture as Docker names it. */
-const HOST_ARCH = 'amd64';
+const HOST_ARCH = ARCH.docker;
 
 function kernelAtLeast(min: string): boolean {
   const have = release().split(/[.-]/).map(Number);

@@ -1,14 +1,17 @@
 /**
- * Seccomp filters: rules by system call name, compiled to classic BPF for the x86-64 kernel's
- * entry points (x86_64, i386 and x32, as libseccomp does for Docker's profile) and installed
+ * Seccomp filters: rules by system call name, compiled to classic BPF for the kernel's entry
+ * points the spec names (on x86-64: x86_64, i386 and x32, as libseccomp does for Docker's
+ * profile; on arm64: aarch64; their numbers are in src/sys/arch.ts) and installed
  * with seccomp(SECCOMP_SET_MODE_FILTER) on the calling thread. The dispatch on the system
  * call number is a binary search over ranges of numbers that share an outcome, so a call
  * costs about log2(ranges) comparisons, not one per allowed call.
  */
+import { ENTRY_POINTS, X32_SYSCALL_BIT, type FilterArch } from '../arch';
 import { addressOf, check, libc } from '../libc';
 import { SYS } from '../syscall';
 import { BpfProgram } from './bpf';
-import { I386, X32, X86_64 } from './syscall-numbers';
+
+export type { FilterArch };
 
 export type Action =
   | { type: 'allow' }
@@ -36,8 +39,6 @@ export interface FilterRule {
   args: ArgCheck[];
 }
 
-export type FilterArch = 'x86_64' | 'x86' | 'x32';
-
 export interface FilterSpec {
   defaultAction: Action;
   /** The entry points whose calls the rules cover; any other is killed, as libseccomp's bad-arch action does. */
@@ -45,21 +46,11 @@ export interface FilterSpec {
   rules: FilterRule[];
 }
 
-const AUDIT_ARCH_X86_64 = 0xc000003e;
-const AUDIT_ARCH_I386 = 0x40000003;
-const X32_SYSCALL_BIT = 0x40000000;
-
 /** struct seccomp_data: nr, arch, instruction_pointer, args[6]. */
 const NR = 0;
 const ARCH = 4;
 const argLow = (i: number): number => 16 + 8 * i;
 const argHigh = (i: number): number => 20 + 8 * i;
-
-const TABLES: Record<FilterArch, { numbers: Record<string, number>; base: number }> = {
-  x86_64: { numbers: X86_64, base: 0 },
-  x86: { numbers: I386, base: 0 },
-  x32: { numbers: X32, base: X32_SYSCALL_BIT },
-};
 
 export function actionValue(a: Action): number {
   switch (a.type) {
@@ -158,12 +149,13 @@ export function compileFilter(spec: FilterSpec): Buffer {
   };
 
   p.load(ARCH);
-  if (spec.arches.includes('x86_64') || spec.arches.includes('x32')) p.jumpIf('eq', AUDIT_ARCH_X86_64, 'arch:x86_64');
-  if (spec.arches.includes('x86')) p.jumpIf('eq', AUDIT_ARCH_I386, 'arch:x86');
+  if (spec.arches.includes('x86_64') || spec.arches.includes('x32')) p.jumpIf('eq', ENTRY_POINTS.x86_64.audit, 'arch:x86_64');
+  if (spec.arches.includes('x86')) p.jumpIf('eq', ENTRY_POINTS.x86.audit, 'arch:x86');
+  if (spec.arches.includes('aarch64')) p.jumpIf('eq', ENTRY_POINTS.aarch64.audit, 'arch:aarch64');
   p.ret(actionValue({ type: 'kill-process' }));
 
   const segmentsOf = (arch: FilterArch, from: number, to: number): Segment[] => {
-    const { numbers, base } = TABLES[arch];
+    const { numbers, base } = ENTRY_POINTS[arch];
     const byNr = new Map<number, FilterRule[]>();
     for (const rule of spec.rules) {
       for (const name of rule.names) {
@@ -185,13 +177,15 @@ export function compileFilter(spec: FilterSpec): Buffer {
     return segs.filter((s, i) => i === 0 || s.block !== segs[i - 1]!.block);
   };
 
-  p.label('arch:x86_64');
-  p.load(NR);
-  if (spec.arches.includes('x32')) {
-    p.jumpIf('ge', X32_SYSCALL_BIT, 'arch:x32');
+  if (spec.arches.includes('x86_64') || spec.arches.includes('x32')) {
+    p.label('arch:x86_64');
+    p.load(NR);
+    if (spec.arches.includes('x32')) {
+      p.jumpIf('ge', X32_SYSCALL_BIT, 'arch:x32');
+    }
+    const x86_64 = spec.arches.includes('x86_64') ? segmentsOf('x86_64', 0, X32_SYSCALL_BIT) : [{ start: 0, block: 'kill' }];
+    emitDispatch(p, x86_64, 0, x86_64.length);
   }
-  const x86_64 = spec.arches.includes('x86_64') ? segmentsOf('x86_64', 0, X32_SYSCALL_BIT) : [{ start: 0, block: 'kill' }];
-  emitDispatch(p, x86_64, 0, x86_64.length);
   if (spec.arches.includes('x32')) {
     p.label('arch:x32');
     const x32 = segmentsOf('x32', X32_SYSCALL_BIT, 0x100000000);
@@ -203,6 +197,12 @@ export function compileFilter(spec: FilterSpec): Buffer {
     p.load(NR);
     const x86 = segmentsOf('x86', 0, 0x100000000);
     emitDispatch(p, x86, 0, x86.length);
+  }
+  if (spec.arches.includes('aarch64')) {
+    p.label('arch:aarch64');
+    p.load(NR);
+    const aarch64 = segmentsOf('aarch64', 0, 0x100000000);
+    emitDispatch(p, aarch64, 0, aarch64.length);
   }
 
   p.label(allowBlock);

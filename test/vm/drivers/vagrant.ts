@@ -9,8 +9,11 @@
  *
  * What it does, all under WORKDIR/vagrant/:
  *   home/     VAGRANT_HOME (the host's ~/.vagrant.d stays untouched), holding the box
- *             built by test/vm/vagrant/build-box.sh; rebuilt only when that script or this
- *             machine's Node changes
+ *             built by test/vm/vagrant/build-box.sh; rebuilt only when that script changes
+ *   artifacts/  Node and node_modules for Linux x64 from the npm registry
+ *             (test/vm/vagrant/guest-artifacts.sh), what the guests provision from: the
+ *             switch is isolated, so the guests take the Vagrantfile's offline path, and
+ *             nothing of this machine's own Node or node_modules reaches them
  *   dot/      VAGRANT_DOTFILE_PATH (the repository gets no .vagrant/)
  *   libvirt/  config and state of the confined libvirtd (test/vm/vagrant/libvirt-up.sh):
  *             its own network namespace holds the management network, the switch, dnsmasq
@@ -22,7 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { REPO } from '../../helpers/tsrun';
@@ -32,8 +35,10 @@ const NETNS = 'tsrun-vagrant';
 const BOX_NAME = 'tsrun-bookworm';
 const TOOLS = [
   'vagrant', 'virsh', 'libvirtd', 'virtlogd', 'qemu-system-x86_64', 'qemu-img', 'mmdebstrap',
-  'mkfs.ext4', 'rsync', 'ssh', 'nsenter', 'unshare', 'dnsmasq', 'iptables', 'ip',
+  'mkfs.ext4', 'rsync', 'ssh', 'nsenter', 'unshare', 'dnsmasq', 'iptables', 'ip', 'npm',
 ];
+/** The guests' CPU, as npm names it: the box is built for this machine's. */
+const GUEST_CPU = 'x64';
 const UP_TIMEOUT_MS = 20 * 60_000;
 const DESTROY_TIMEOUT_MS = 3 * 60_000;
 const RUN_TIMEOUT_MS = 5 * 60_000;
@@ -66,7 +71,7 @@ export class VagrantDriver implements VmDriver {
     this.base = path.join(path.resolve(options.workDir), 'vagrant');
   }
 
-  private dir(name: 'build' | 'home' | 'dot' | 'libvirt' | 'console' | 'ssh'): string {
+  private dir(name: 'build' | 'home' | 'artifacts' | 'dot' | 'libvirt' | 'console' | 'ssh'): string {
     return path.join(this.base, name);
   }
 
@@ -78,6 +83,7 @@ export class VagrantDriver implements VmDriver {
     // A run killed outright (SIGKILL, lost machine) leaves its namespaces behind.
     await this.sweep();
     const kernel = await this.ensureBox();
+    await this.exec(path.join(this.scripts, 'guest-artifacts.sh'), [this.dir('artifacts'), GUEST_CPU], { check: true, timeoutMs: 10 * 60_000, log: true });
     rmSync(this.dir('console'), { recursive: true, force: true });
     for (const d of ['console', 'ssh'] as const) mkdirSync(this.dir(d), { recursive: true });
     const [kvm] = await Promise.all([
@@ -144,21 +150,16 @@ export class VagrantDriver implements VmDriver {
 
   /**
    * Builds the box and adds it to Vagrant, unless the box added last was built by the same
-   * build script for the same Node. Returns the path of the box's kernel.
+   * build script. Returns the path of the box's kernel.
    */
   private async ensureBox(): Promise<string> {
-    const node = realpathSync(process.execPath);
     const script = path.join(this.scripts, 'build-box.sh');
-    const nodeStat = statSync(node);
-    const key = createHash('sha256')
-      .update(readFileSync(script))
-      .update(`${node} ${nodeStat.size} ${nodeStat.mtimeMs}`)
-      .digest('hex');
+    const key = createHash('sha256').update(readFileSync(script)).digest('hex');
     const stamp = path.join(this.dir('home'), `${BOX_NAME}.key`);
     if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== key) {
       const build = this.dir('build');
       rmSync(build, { recursive: true, force: true });
-      await this.exec(script, [build, node], { check: true, timeoutMs: 15 * 60_000, log: true });
+      await this.exec(script, [build], { check: true, timeoutMs: 15 * 60_000, log: true });
       const env = { ...process.env, ...this.baseEnv() };
       const add = ['--no-color', 'box', 'add', '--force', '--name', BOX_NAME, path.join(build, 'tsrun.box')];
       await this.exec('vagrant', add, { env, check: true, log: true });
@@ -188,7 +189,8 @@ export class VagrantDriver implements VmDriver {
       TSRUN_VAGRANT_BOX: BOX_NAME,
       TSRUN_VAGRANT_LIBVIRT_DRIVER: process.env.TSRUN_VAGRANT_LIBVIRT_DRIVER ?? (kvm ? 'kvm' : 'qemu'),
       TSRUN_VM_CONSOLE_DIR: this.dir('console'),
-      TSRUN_NODE: realpathSync(process.execPath),
+      TSRUN_VAGRANT_CPU: GUEST_CPU,
+      TSRUN_VAGRANT_ARTIFACTS: this.dir('artifacts'),
     };
   }
 

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # Builds the libvirt Vagrant box the CI boots: Debian bookworm from Debian's packages
-# (mmdebstrap), a `vagrant` user with Vagrant's insecure key and passwordless sudo, and
-# this machine's Node baked in. The disk has no bootloader: the box carries the kernel and
+# (mmdebstrap) and a `vagrant` user with Vagrant's insecure key and passwordless sudo; no
+# Node: the Vagrantfile's provisioner brings the guests theirs, as on a laptop. The disk has no bootloader: the box carries the kernel and
 # initrd of its own linux-image, and its embedded Vagrantfile has libvirt boot them
 # directly (lv.kernel/lv.initrd).
 #
-# Usage: build-box.sh OUT_DIR NODE_BINARY
+# Usage: build-box.sh OUT_DIR
 # Writes OUT_DIR/tsrun.box. Runs as root.
 set -euo pipefail
 
 out=$1
-node_bin=$2
 insecure_key=$(ls /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub 2>/dev/null | head -n 1)
 [ -n "$insecure_key" ] || { echo "build-box: Vagrant's insecure public key not found (is vagrant installed?)" >&2; exit 1; }
 
@@ -62,12 +61,6 @@ systemctl --root="$root" enable systemd-networkd.service ssh.service
 # Units that would only delay boot or spend the VMs' CPU during a test run.
 systemctl --root="$root" mask systemd-networkd-wait-online.service \
   apt-daily.timer apt-daily-upgrade.timer fstrim.timer e2scrub_all.timer
-
-# Node 20 from this machine (Debian's is 18). cp -p keeps its mtime, so the Vagrantfile's
-# rsync of the same binary finds it up to date and copies nothing.
-install -d "$root/opt/tsrun-node"
-cp -p "$node_bin" "$root/opt/tsrun-node/node"
-ln -sf /opt/tsrun-node/node "$root/usr/local/bin/node"
 
 cp "$root"/boot/vmlinuz-* "$tmp/vmlinuz"
 cp "$root"/boot/initrd.img-* "$tmp/initrd.img"
