@@ -73,10 +73,10 @@ test('--help groups the commands as Docker does, and every command it lists has 
     t.is(help.code, 0);
     t.regex(help.stdout, /^Usage: {2}tsrun \[OPTIONS\] COMMAND\n/);
     const section = (name: string): string[] => [...help.stdout.split(new RegExp(`^${name}:\n`, 'm'))[1]!.split('\n\n')[0]!.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]!);
-    t.deepEqual(section('Management Commands'), ['container', 'image', 'network', 'volume', 'lab']);
+    t.deepEqual(section('Management Commands'), ['container', 'image', 'network', 'volume', 'lab', 'cni']);
     const commands = section('Commands');
     t.true(commands.includes('run') && commands.includes('images') && commands.includes('rmi'));
-    for (const c of [...commands, 'container ls', 'container prune', 'image inspect', 'image prune', 'volume create', 'volume ls']) {
+    for (const c of [...commands, 'container ls', 'container prune', 'image inspect', 'image prune', 'volume create', 'volume ls', 'cni install', 'cni conflist']) {
       const r = s.run([...c.split(' '), '--help']);
       t.is(r.code, 0, `${c} --help: ${r.stderr}`);
     }
