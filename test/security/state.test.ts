@@ -109,7 +109,11 @@ test('a lock that is a symlink is refused with one line; its target is not creat
   try {
     const target = join(victims, 'lock-target');
     symlinkSync(target, join(state.dir, 'lock'));
-    const r = state.run(['ps']);
+    // ps reads without the lock (nothing to reconcile): it opens nothing there.
+    t.is(state.run(['ps']).code, 0);
+    t.false(existsSync(target));
+    // rm takes the lock.
+    const r = state.run(['rm', '-f', 'nosuch']);
     t.is(r.code, 1);
     t.is(r.stderr, `tsrun: ${join(state.dir, 'lock')} is a symlink: tsrun never follows one there; remove it\n`);
     t.false(existsSync(target));
