@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { TsrunError } from '../sys/error';
-import { dockerFlagValues } from './flags';
+import { dockerFlagValues, unknownFlags } from './flags';
 
 /** `exec`'s options end at the container name; the rest is the command's. */
 export async function execCommand(args: string[]): Promise<void> {
@@ -22,7 +22,7 @@ export async function execCommand(args: string[]): Promise<void> {
     .version(false)
     .fail((msg, err) => {
       if (err) throw err;
-      throw new TsrunError(`${msg} (see 'tsrun exec --help')`);
+      throw new TsrunError(`${unknownFlags(msg, args)} (see 'tsrun exec --help')`);
     })
     .parse(args);
   const [container, ...command] = a._.map(String);

@@ -1,7 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import type { RunOptions } from '../runtime/run';
 import { TsrunError } from '../sys/error';
-import { dockerFlagValues } from './flags';
+import { dockerFlagValues, unknownFlags } from './flags';
 import { EXPLAIN_OPTION, startExplaining } from './explain';
 import { envWithFiles, labelsWithFiles } from '../runtime/env-file';
 
@@ -68,7 +68,7 @@ async function parseRunArgs(verb: 'run' | 'create', args: string[]): Promise<{ o
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new TsrunError(`${msg} (see 'tsrun ${verb} --help')`);
+      throw new TsrunError(`${unknownFlags(msg, args)} (see 'tsrun ${verb} --help')`);
     })
     .parse(args);
   const [image, ...command] = a._.map(String);

@@ -105,7 +105,7 @@ test('bad input: one line, exit 125, and no record, directory or mount left', (t
     [['run', '-e', '=x', 'alpine', 'true'], /^tsrun: invalid environment variable "=x"/],
     [['run', '-w', 'relative', 'alpine', 'true'], /^tsrun: invalid working directory "relative"/],
     [['run', '--net', 'bridge', 'alpine', 'true'], /^tsrun: network bridge not found/],
-    [['run', '--bogus', 'alpine'], /^tsrun: Unknown argument: bogus/],
+    [['run', '--bogus', 'alpine'], /^tsrun: unknown flag: --bogus \(see 'tsrun run --help'\)\n$/],
     [['run'], /^tsrun: run needs an image/],
   ];
   for (const [args, message] of cases) {
