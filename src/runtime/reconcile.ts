@@ -112,9 +112,10 @@ export interface ContainersView {
  * For commands that only read containers (ps, inspect): the records as reconcile would leave
  * them. They are read without the lock, and the lock is taken to reconcile only when one needs
  * it: a monitor that died, a half-made directory, a killed writer's temp, a network connect
- * or another command killed midway (an intent). So ps and inspect neither wait for a run that holds the lock nor load flock's
- * ffi-rs in the common case. Records are replaced by rename, so each is read whole: the view
- * is the state just before or just after any concurrent change.
+ * or another command killed midway (an intent). So ps and inspect neither wait for a run
+ * that holds the lock nor load flock's ffi-rs in the common case. Records are replaced by
+ * rename, so each is read whole, as it was just before or just after a concurrent change.
+ * Commands that act on a container resolve it under the lock instead (lifecycle.ts).
  */
 export function viewContainers(): ContainersView {
   const { records, dead, halfMade } = scanContainers();
