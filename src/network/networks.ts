@@ -4,6 +4,7 @@
  * step is undone (create) or finished (rm) by the next command.
  */
 import { faultPoint } from '../runtime/fault';
+import { reconcile } from '../runtime/reconcile';
 import { beginIntent, endIntent, type IntentLink } from '../state/journal';
 import { withLock } from '../state/lock';
 import { newId } from '../state/id';
@@ -168,10 +169,12 @@ function removeBroken(host: Handle, b: BrokenNetwork): void {
 
 /**
  * Removes networks by name or id; each must have no container attached. As Docker does,
- * one that cannot be removed is reported and the others are still removed.
+ * one that cannot be removed is reported and the others are still removed. Containers whose
+ * monitor died are settled first, so their endpoints no longer count as attached.
  */
 export function removeNetworks(refs: string[], onRemoved: (ref: string) => void, onError: (err: TsrunError) => void): void {
   withLock(() => {
+    reconcile();
     const host = Handle.current();
     try {
       for (const ref of refs) {
@@ -195,6 +198,7 @@ export function removeNetworks(refs: string[], onRemoved: (ref: string) => void,
 /** Removes every network no container is attached to; returns their names. */
 export function pruneNetworks(): string[] {
   return withLock(() => {
+    reconcile();
     const host = Handle.current();
     try {
       const removed: string[] = [];

@@ -237,6 +237,20 @@ test('a simulated reboot (monitor and container gone, links gone) is reconciled 
   });
 });
 
+test('network rm as the first command after a monitor died: the dead container no longer holds the network', async (t) => {
+  await withLab(['10.33.0.1/24'], async (s, lab) => {
+    t.is(s.run(['network', 'create', '-d', 'macvlan', '--subnet=10.33.0.0/24', '-o', `parent=${lab.parent}`, 'left']).code, 0);
+    const id = detached(t, s, ['--name', 'stray', '--net', 'left', 'alpine', 'sleep', '300']);
+    process.kill(record(s, id).state.monitor.pid, 'SIGKILL');
+    await sleep(100);
+    const rm = s.run(['network', 'rm', 'left']);
+    t.is(rm.stderr, '');
+    t.is(rm.stdout, 'left\n');
+    t.like(inspect(s, 'stray').State, { Status: 'exited', ExitCode: 137 });
+    t.is(processesOf(id).length, 0);
+  });
+});
+
 test('kill -9 of rm -f after the kill, and of exec inside the container before its spawn, leave nothing behind', async (t) => {
   await withState(async (s) => {
     const id = detached(t, s, ['--name', 'doomed', 'alpine', 'sleep', '300']);

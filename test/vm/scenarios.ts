@@ -379,6 +379,7 @@ echo ---; cat /sys/class/net/$NIC.50/address; ip -d link show $NIC.50; ip -n cni
     -o ipvlan_mode=l2 \\
     -o parent=$NIC db_net`);
       const l2 = await typed(c, "it 'tsrun run --net=db_net -it --rm alpine /bin/sh' 'cat /sys/class/net/eth0/address' 'ip route'");
+      c.noMatch(l2, /tsrun: |\n +at /, 'the run ended without an error');
       c.match(l2, new RegExp(`\\n${nicMac}\\n`), "the container's eth0 carries the parent's MAC");
       c.match(l2, /\ndefault via 192\.168\.1\.1 dev eth0 *\n192\.168\.1\.0\/24 dev eth0 scope link {2}src 192\.168\.1\.2 *\n/, 'db_net: its gateway and address');
       // "the exact same network": db_net goes first (one ipvlan network per parent; Docker refuses too).
