@@ -3,6 +3,8 @@
  * reaches that point, exactly as `kill -9` at that step would. The points are named in
  * docs/architecture.md; tests prove the next command cleans up after each.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export type FaultPoint = ContainerFaultPoint | NetworkFaultPoint | LabFaultPoint;
 
 type ContainerFaultPoint =
@@ -40,6 +42,14 @@ export const LAB_FAULT_POINTS = [
 ] as const;
 type LabFaultPoint = (typeof LAB_FAULT_POINTS)[number];
 
+/** The fault point of the request being served, in the supervisor (whose own environment has none). */
+const requestFault = new AsyncLocalStorage<string | undefined>();
+
+/** Runs `fn`, and all it starts, with the fault point of the command that asked for it. */
+export function faultWithin<T>(point: string | undefined, fn: () => T): T {
+  return requestFault.run(point, fn);
+}
+
 export function faultPoint(point: FaultPoint): void {
-  if (process.env.TSRUN_FAULT === point) process.kill(process.pid, 'SIGKILL');
+  if ((requestFault.getStore() ?? process.env.TSRUN_FAULT) === point) process.kill(process.pid, 'SIGKILL');
 }

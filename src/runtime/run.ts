@@ -532,15 +532,15 @@ async function finish(rec: ContainerRecord, network: ContainerNetwork, cgroup: C
 export async function runForeground(opts: RunOptions): Promise<number> {
   requireTerminalInput(opts.interactive, opts.tty);
   const { rec, network } = prepare(opts);
-  return handOverRestarts(rec, await supervise(rec, network, foregroundIo(rec, opts.interactive), newContainer, true, () => undefined));
+  return await handOverRestarts(rec, await supervise(rec, network, foregroundIo(rec, opts.interactive), newContainer, true, () => undefined));
 }
 
 /**
  * A foreground run or start -a ends with the container's first exit, as Docker's attached
- * client does; if the restart policy starts it again, a monitor takes the container over.
+ * client does; if the restart policy starts it again, the supervisor takes the container over.
  */
-function handOverRestarts(rec: ContainerRecord, code: number): number {
-  if (withLock(() => restartDue(containerById(rec.id) ?? rec))) (require('./detach') as typeof import('./detach')).launchRestarts(rec.id);
+async function handOverRestarts(rec: ContainerRecord, code: number): Promise<number> {
+  if (withLock(() => restartDue(containerById(rec.id) ?? rec))) await (require('./detach') as typeof import('./detach')).launchRestarts(rec.id);
   return code;
 }
 
@@ -574,7 +574,7 @@ export function startable(ref: string): { rec: ContainerRecord; network: Contain
 export async function startForeground(ref: string, stdin: boolean): Promise<number> {
   const { rec, network } = startable(ref);
   requireTerminalInput(stdin && rec.config.interactive, rec.config.tty);
-  return handOverRestarts(rec, await supervise(rec, network, foregroundIo(rec, stdin && rec.config.interactive), existingContainer(false), true, () => undefined));
+  return await handOverRestarts(rec, await supervise(rec, network, foregroundIo(rec, stdin && rec.config.interactive), existingContainer(false), true, () => undefined));
 }
 
 /** A detached start keeps the output in the json-file log, also of a container first run in the foreground. */
@@ -624,14 +624,22 @@ export async function restartByPolicy(id: string): Promise<void> {
   }
 }
 
-/** What the launcher asks a monitor to do. */
-export type MonitorRequest =
+/** What a launcher asks the supervisor to do. */
+export type MonitorRequest = (
   | { type: 'run'; options: RunOptions }
   | { type: 'start'; id: string }
-  /** A foreground run or start -a that ended hands its restart policy over to a monitor. */
-  | { type: 'restart'; id: string };
+  /** A foreground run or start -a that ended hands its restart policy over to the supervisor. */
+  | { type: 'restart'; id: string }
+) & {
+  /** Send the kernel operations back as iproute2 commands until the container starts. */
+  explain: boolean;
+  /** The launcher's TSRUN_FAULT: the tests' crash points hold for this request only. */
+  fault?: string;
+};
 
 export type MonitorReport =
+  /** The supervisor took the request: from now on the container's fate is recorded. */
+  | { type: 'accepted' }
   | { type: 'started'; id: string; name: string }
   | { type: 'error'; message: string; exitCode: number }
   /** An operation to show the user (--explain), sent until the container starts. */

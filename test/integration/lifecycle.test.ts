@@ -1,10 +1,10 @@
 /**
- * Container lifecycle, daemonless: run -d with its monitor, ps, inspect, exec, logs, stop,
+ * Container lifecycle, daemonless: run -d with its supervisor, ps, inspect, exec, logs, stop,
  * kill, rm, wait; concurrency; and crashes (kill -9 at each step, injected with
  * TSRUN_FAULT) that the next command must clean up.
  */
 import test, { type ExecutionContext } from 'ava';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -149,6 +149,51 @@ test('rm refuses a running container without -f, takes several names, and ids by
     t.is(r.stderr, 'tsrun: No such container: nosuch\n');
     t.is(s.run(['ps', '-aq']).stdout, '');
     t.is(processesOf(a).length, 0);
+  });
+});
+
+test('one supervisor serves every detached container of a root and leaves once none runs', async (t) => {
+  await withState(async (s) => {
+    const ids = ['one', 'two', 'three'].map((name) => detached(t, s, ['--name', name, 'alpine', 'sleep', '300']));
+    const monitors = new Set(ids.map((id) => record(s, id).state.monitor.pid as number));
+    t.is(monitors.size, 1, 'the three records name one monitor');
+    t.deepEqual(s.supervisors(), [...monitors]);
+    const sock = join(s.dir, 'supervisor.sock');
+    t.is(statSync(sock).mode & 0o777, 0o600, 'only root may talk to it');
+    t.is(s.run(['stop', '-t', '0', 'one', 'two']).code, 0);
+    await sleep(1500);
+    t.deepEqual(s.supervisors(), [...monitors], 'it stays while a container of it runs');
+    t.is(s.run(['rm', '-f', 'three']).code, 0);
+    for (let i = 0; i < 50 && s.supervisors().length > 0; i++) await sleep(100);
+    t.deepEqual(s.supervisors(), [], 'it left');
+    t.false(existsSync(sock), 'with its socket');
+    t.is(s.run(['start', 'one']).code, 0, 'a start brings a new one');
+    t.is(inspect(s, 'one').State.Status, 'running');
+  });
+});
+
+test('run -d -e KEY takes KEY from its own environment, not from the one of the command that started the supervisor', async (t) => {
+  await withState(async (s) => {
+    t.is(s.run(['run', '-d', '--name', 'first', 'alpine', 'sleep', '300'], { env: { GREETING: 'from the first' } }).code, 0);
+    t.is(s.run(['run', '-d', '--name', 'second', '-e', 'GREETING', 'alpine', 'sh', '-c', 'echo "$GREETING"; sleep 300'], { env: { GREETING: 'from the second' } }).code, 0);
+    for (let i = 0; i < 50 && s.run(['logs', 'second']).stdout === ''; i++) await sleep(100);
+    t.is(s.run(['logs', 'second']).stdout, 'from the second\n');
+  });
+});
+
+test('kill -9 of the supervisor: the next command settles each of its containers as a dead monitor\'s, and run -d starts a new one', async (t) => {
+  await withState(async (s) => {
+    const ids = ['left', 'right'].map((name) => detached(t, s, ['--name', name, 'alpine', 'sleep', '300']));
+    const [supervisor] = s.supervisors();
+    process.kill(supervisor!, 'SIGKILL');
+    await sleep(100);
+    const ps = s.run(['ps', '-a']);
+    t.regex(ps.stdout, /Exited \(137\) .* left/);
+    t.regex(ps.stdout, /Exited \(137\) .* right/);
+    for (const id of ids) t.is(processesOf(id).length, 0);
+    detached(t, s, ['--name', 'after', 'alpine', 'sleep', '300']);
+    t.notDeepEqual(s.supervisors(), [supervisor]);
+    t.is(inspect(s, 'after').State.Status, 'running');
   });
 });
 

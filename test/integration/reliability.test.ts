@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -182,11 +182,11 @@ test('wait on a --rm container prints its exit code', async (t) => {
 });
 
 for (const point of ['run:after-record', 'run:after-plug'] as const) {
-  test(`the monitor of a starting run -d killed (${point}): the launcher says so in one line and exits 125`, async (t) => {
+  test(`the supervisor of a starting run -d killed (${point}): the launcher says so in one line and exits 125`, async (t) => {
     await withState((s) => {
       const r = s.run(['run', '-d', '--name', 'doomed', 'alpine', 'sleep', '60'], { env: { TSRUN_FAULT: point } });
       t.is(r.code, 125);
-      t.regex(r.stderr, /^tsrun: the container monitor exited before the container started/);
+      t.regex(r.stderr, /^tsrun: the container supervisor exited before the container started/);
       t.is(occurrences(r.stderr, '\n'), 1, 'one line, no stack trace');
       t.is(s.run(['ps', '-aq']).stdout, '');
       t.deepEqual(s.containerIds(), []);
@@ -194,26 +194,12 @@ for (const point of ['run:after-record', 'run:after-plug'] as const) {
   });
 }
 
-/** The monitors serving this state root (and no other test's). */
-function monitorsOf(s: StateRoot): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('monitor.js')) continue;
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`TSRUN_ROOT=${s.dir}`)) out.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-test('a monitor killed at random instants of a start never gives the launcher a stack trace', async (t) => {
+test('the supervisor killed at random instants of a start never gives the launcher a stack trace', async (t) => {
   await withState(async (s) => {
     for (const delay of [50, 120, 200, 300, 450]) {
       const launcher = s.runAsync(['run', '-d', 'alpine', 'sleep', '60']);
       await sleep(delay);
-      for (const pid of monitorsOf(s)) process.kill(pid, 'SIGKILL');
+      for (const pid of s.supervisors()) process.kill(pid, 'SIGKILL');
       const r = await launcher;
       t.true(r.code === 0 || r.code === 125, r.stderr);
       t.notRegex(r.stderr, /\n\s+at |ECONNRESET|internal error/);
