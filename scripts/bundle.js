@@ -25,7 +25,8 @@ const out = join(root, 'dist', 'bundle');
 const entries = {
   main: join(src, 'cli', 'main.js'), // bin/tsrun
   init: join(src, 'runtime', 'init.js'), // spawned by runtime/parent.ts
-  supervisor: join(src, 'runtime', 'supervisor.js'), // spawned by runtime/detach.ts
+  keeper: join(src, 'runtime', 'keeper.js'), // spawned by runtime/detach.ts
+  supervisor: join(src, 'runtime', 'supervisor.js'), // spawned by runtime/keeper.ts
   tenant: join(src, 'runtime', 'tenant.js'), // the Worker of runtime/exec.ts
   inside: join(src, 'runtime', 'copy', 'inside.js'), // the Worker of runtime/copy/copy.ts
   cni: join(src, 'cni', 'main.js'), // bin/tsrun-cni, the CNI plugin

@@ -113,21 +113,21 @@ function tryConnect(path: string): Promise<Socket | null> {
   });
 }
 
-/** Starts the supervisor (setsid, no terminal, cwd /) and connects once it listens. */
+/** Starts the supervisor, under its keeper (setsid, no terminal, cwd /), and connects once it listens. */
 async function startSupervisor(path: string): Promise<Socket> {
   const errLog = openSync(join(stateRoot(), 'supervisor.log'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   // A fault point is this command's, sent with each request: not the supervisor's for good.
   const { TSRUN_FAULT: _, ...env } = process.env;
-  const supervisor = spawn(process.execPath, [join(__dirname, 'supervisor.js')], { detached: true, cwd: '/', env, stdio: ['ignore', 'ignore', errLog, 'pipe'] });
+  const keeper = spawn(process.execPath, [join(__dirname, 'keeper.js')], { detached: true, cwd: '/', env, stdio: ['ignore', 'ignore', errLog, 'pipe'] });
   closeSync(errLog);
-  const ready = supervisor.stdio[3] as Socket;
+  const ready = keeper.stdio[3] as Socket;
   const listening = await new Promise<boolean>((resolve) => {
     ready.once('data', () => resolve(true));
     ready.once('close', () => resolve(false));
     ready.once('error', () => resolve(false));
   });
   ready.destroy();
-  supervisor.unref();
+  keeper.unref();
   const channel = listening ? await tryConnect(path) : null;
   if (!channel) throw new StartError('the container supervisor could not start (see TSRUN_ROOT/supervisor.log)', 125);
   return channel;

@@ -59,12 +59,15 @@ function undoStart(rec: ContainerRecord): ContainerRecord | undefined {
   return restored;
 }
 
-/** The record as it now stands (`undefined` once removed). */
-function settle(rec: ContainerRecord): ContainerRecord | undefined {
+/** The record as it now stands (`undefined` once removed). `reaped`: the exit status the keeper collected. */
+function settle(rec: ContainerRecord, reaped: number | undefined): ContainerRecord | undefined {
   if (rec.state.status !== 'running') return undoStart(rec);
   let exitCode = LOST;
   let error = 'its monitor died (or the host rebooted) before it recorded the exit';
-  if (isAlive(rec.state.process)) {
+  if (reaped !== undefined) {
+    exitCode = reaped;
+    error = '';
+  } else if (isAlive(rec.state.process)) {
     process.kill(rec.state.pid, 'SIGKILL');
     exitCode = KILLED;
     error = 'its monitor died; tsrun killed the container';
@@ -81,8 +84,11 @@ function settle(rec: ContainerRecord): ContainerRecord | undefined {
   return settled;
 }
 
-/** Call under the lock. Returns the container records as they now stand. */
-export function reconcile(): ContainerRecord[] {
+/**
+ * Call under the lock. Returns the container records as they now stand. `reaped`: exit
+ * statuses, by container id, of containers whose monitor died after they ended (keeper.ts).
+ */
+export function reconcile(reaped: ReadonlyMap<string, number> = new Map()): ContainerRecord[] {
   // Created under the lock together with its record: a directory without one is a run killed in between.
   for (const id of containerDirs()) {
     if (!lstatSync(containerDir.record(id), { throwIfNoEntry: false })) removeContainerRecord(id);
@@ -91,7 +97,7 @@ export function reconcile(): ContainerRecord[] {
   const records: ContainerRecord[] = [];
   for (const rec of listContainers()) {
     // A created or exited container has no monitor (null), unless a start of it is under way.
-    const now = rec.state.monitor !== null && !isAlive(rec.state.monitor) ? settle(rec) : rec;
+    const now = rec.state.monitor !== null && !isAlive(rec.state.monitor) ? settle(rec, reaped.get(rec.id)) : rec;
     if (now) records.push(now);
   }
   sweepExits();

@@ -5,6 +5,7 @@ export const PR = {
   SET_DUMPABLE: 4,
   SET_KEEPCAPS: 8,
   CAPBSET_DROP: 24,
+  SET_CHILD_SUBREAPER: 36,
   SET_NO_NEW_PRIVS: 38,
   CAP_AMBIENT: 47,
 } as const;

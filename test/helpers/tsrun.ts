@@ -93,12 +93,12 @@ export class StateRoot {
       .map((l) => (JSON.parse(l) as { Name: string }).Name).filter((n) => n !== 'host' && n !== 'none');
   }
 
-  /** The pids of the supervisor serving this root (one at most, unless a test broke it). */
-  supervisors(): number[] {
+  /** The pids of this root's supervisor (one at most, unless a test broke it), or of its keeper. */
+  supervisors(role: 'supervisor' | 'keeper' = 'supervisor'): number[] {
     const out: number[] = [];
     for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       try {
-        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('supervisor.js')) continue;
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${role}.js`)) continue;
         if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`TSRUN_ROOT=${this.dir}`)) out.push(Number(pid));
       } catch {
         // gone meanwhile
@@ -109,7 +109,7 @@ export class StateRoot {
 
   /**
    * Removes every container, network and lab made under this root, then the root itself,
-   * once its supervisor has left (it does when no container of it runs).
+   * once its supervisor and keeper have left (they do when no container of theirs runs).
    */
   remove(): void {
     if (isRoot && existsSync(this.dir)) {
@@ -117,8 +117,9 @@ export class StateRoot {
       if (ids.length > 0) this.run(['rm', '-f', ...ids]);
       for (const name of this.networkNames()) this.run(['network', 'rm', name]);
       for (const m of this.run(['lab', 'status']).stdout.matchAll(/^lab "([a-z0-9]+)"/gm)) this.run(['lab', 'down', '--name', m[1]!]);
-      for (let i = 0; i < 50 && this.supervisors().length > 0; i++) spawnSync('sleep', ['0.1']);
-      for (const pid of this.supervisors()) process.kill(pid, 'SIGKILL');
+      const left = (): number[] => [...this.supervisors(), ...this.supervisors('keeper')];
+      for (let i = 0; i < 50 && left().length > 0; i++) spawnSync('sleep', ['0.1']);
+      for (const pid of left()) process.kill(pid, 'SIGKILL');
     }
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -56,7 +56,7 @@ Module.prototype._compile = function (content, file) {
 /** Files that are neither bin/tsrun, a bundle nor ffi-rs (a native addon, kept outside the bundles). */
 const unbundled = (loads: Load[]): string[] => loads.map((l) => l.file).filter((f) => f !== join(REPO, 'bin', 'tsrun') && !f.startsWith(`${BUNDLE}/`) && !/\/node_modules\/ffi-rs\//.test(f));
 
-test('a run, ps, run -d, its supervisor, an exec thread and a cp thread each start from their entry in dist/bundle and load nothing else of tsrun', async (t) => {
+test('a run, ps, run -d, its supervisor and keeper, an exec thread and a cp thread each start from their entry in dist/bundle and load nothing else of tsrun', async (t) => {
   await withState((s) => {
     const loads = loadsDuring((env) => {
       for (const args of [['run', '--rm', '--net=none', 'alpine', 'true'], ['ps'], ['run', '-d', '--net=none', '--name', 'bundled', 'alpine', 'sleep', '600'], ['exec', 'bundled', 'true'], ['cp', 'bundled:/etc/hostname', '-']]) {
@@ -69,12 +69,12 @@ test('a run, ps, run -d, its supervisor, an exec thread and a cp thread each sta
     const bundles = new Map<string, string[]>();
     for (const l of loads.filter((l) => l.file.startsWith(`${BUNDLE}/`))) bundles.set(l.thread, [...(bundles.get(l.thread) ?? []), l.file.slice(BUNDLE.length + 1)]);
     t.true([...bundles.values()].every((b) => b.length === 1), JSON.stringify([...bundles]));
-    t.deepEqual([...new Set([...bundles.values()].flat())].sort(), ['inside.js', 'main.js', 'supervisor.js', 'tenant.js']);
+    t.deepEqual([...new Set([...bundles.values()].flat())].sort(), ['inside.js', 'keeper.js', 'main.js', 'supervisor.js', 'tenant.js']);
   });
 });
 
 test("V8 takes every bundle's code cache, so no start-up parses a bundle's source", (t) => {
-  for (const name of ['main', 'init', 'supervisor', 'tenant', 'inside', 'cni']) {
+  for (const name of ['main', 'init', 'keeper', 'supervisor', 'tenant', 'inside', 'cni']) {
     const file = join(BUNDLE, `${name}.bundle.js`);
     const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(join(BUNDLE, `${name}.bundle.cache`)) });
     t.false(script.cachedDataRejected, name);

@@ -197,6 +197,29 @@ test('kill -9 of the supervisor: the next command settles each of its containers
   });
 });
 
+test("the supervisor killed while it waits for the lock: its keeper keeps the exit code of a container that ended meanwhile", async (t) => {
+  await withState(async (s) => {
+    detached(t, s, ['--name', 'running', 'alpine', 'sleep', '300']);
+    detached(t, s, ['--name', 'blocker', 'alpine', 'sh', '-c', 'sleep 3; exit 5']);
+    detached(t, s, ['--name', 'ended', 'alpine', 'sh', '-c', 'sleep 5; exit 9']);
+    // With the lock held, the supervisor collects blocker's exit and then waits to record it,
+    // collecting nothing more: ended's exit stays with the kernel.
+    const holder = spawn('flock', [join(s.dir, 'lock'), 'sleep', '10'], { stdio: 'ignore' });
+    await sleep(7500);
+    const [supervisor] = s.supervisors();
+    const [keeper] = s.supervisors('keeper');
+    t.truthy(keeper);
+    process.kill(supervisor!, 'SIGKILL');
+    await new Promise((done) => holder.on('exit', done));
+    // The keeper takes the lock, settles and leaves; no other command competes with it.
+    for (let i = 0; i < 100 && s.supervisors('keeper').length > 0; i++) await sleep(100);
+    t.deepEqual(s.supervisors('keeper'), [], 'the keeper left');
+    t.like(inspect(s, 'ended').State, { Status: 'exited', ExitCode: 9, Error: '' });
+    t.like(inspect(s, 'running').State, { Status: 'exited', ExitCode: 137, Error: 'its monitor died; tsrun killed the container' });
+    t.like(inspect(s, 'blocker').State, { Status: 'exited', ExitCode: 255 }, 'collected by the supervisor, lost with it');
+  });
+});
+
 test('--rm with -d: the monitor removes the container when it ends', async (t) => {
   await withState(async (s) => {
     const id = detached(t, s, ['--rm', 'alpine', 'sh', '-c', 'sleep 0.3']);

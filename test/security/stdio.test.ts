@@ -42,3 +42,15 @@ test('exec: the same for a process exec\'d into a running container', (t) => {
   assertPipes(t, attack('exec', 'exec holder /probe fds'));
   t.is(state.run(['rm', '-f', 'holder']).code, 0);
 });
+
+test('run -d beside other detached containers: PID 1 holds its stdio only, nothing of the supervisor (its socket, its neighbours\' pipes and logs)', (t) => {
+  if (!isRoot) return t.fail('needs root: run the suite with sudo');
+  t.is(state.run(['run', '-d', '--name', 'neighbour', 'probe', 'sh', '-c', 'while :; do echo noise; sleep 0.2; done']).code, 0);
+  t.is(state.run(['run', '-d', '--name', 'looker', 'probe', 'sleep', '300']).code, 0);
+  // From inside: what PID 1's fds lead to.
+  const r = state.run(['exec', 'looker', 'ls', '-l', '/proc/1/fd']);
+  t.is(r.code, 0, r.stderr);
+  const fds = [...r.stdout.matchAll(/ (\d+) -> (\S+)$/gm)].map((m) => `${m[1]} ${m[2]!.replace(/\d+/, 'N')}`);
+  t.deepEqual(fds, ['0 /dev/null', '1 pipe:[N]', '2 pipe:[N]']);
+  t.is(state.run(['rm', '-f', 'neighbour', 'looker']).code, 0);
+});
