@@ -225,8 +225,9 @@ test('ps, inspect and network ls answer while another command holds the state lo
   await withState(async (s) => {
     t.is(s.run(['run', '-d', '--name', 'steady', 'alpine', 'sleep', '300']).code, 0);
     // A command that holds the lock for long (an import of a big image, say): flock(1) on the same file.
-    // -o: the lock is flock's own, not its sleep's, so killing flock releases it.
-    const holder = spawn('flock', ['-o', join(s.dir, 'lock'), 'sleep', '120'], { stdio: 'ignore' });
+    // -o: the lock is flock's own, not its sleep's, so killing flock releases it; its group
+    // (detached) is killed at the end, the sleep with it.
+    const holder = spawn('flock', ['-o', join(s.dir, 'lock'), 'sleep', '120'], { stdio: 'ignore', detached: true });
     try {
       await sleep(300);
       const ps = await s.runAsync(['ps']);
@@ -241,7 +242,7 @@ test('ps, inspect and network ls answer while another command holds the state lo
       t.is((await rm).code, 0);
       t.deepEqual(s.containerIds(), []);
     } finally {
-      holder.kill('SIGKILL');
+      process.kill(-holder.pid!, 'SIGKILL');
     }
   });
 });
