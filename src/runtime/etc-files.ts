@@ -1,6 +1,5 @@
 /** The /etc/hosts, /etc/hostname and /etc/resolv.conf tsrun writes for a container. */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 
 /** One /etc/hosts line. */
 export interface HostsEntry {
@@ -61,6 +60,8 @@ function lastList(conf: string, keyword: string): string[] {
 }
 
 function nameservers(conf: string): string[] {
+  // Required here: node:net is not loaded by the commands that only show containers.
+  const { isIP } = require('node:net') as typeof import('node:net');
   return conf.split('\n').flatMap((line) => {
     const m = /^\s*nameserver\s+(\S+)\s*$/.exec(line.replace(/#.*/, ''));
     return m && isIP(m[1]!) !== 0 ? [m[1]!] : [];

@@ -41,7 +41,11 @@ function readRequest(channel: Socket): Promise<MonitorRequest> {
       const nl = text.indexOf('\n');
       if (nl < 0) return;
       channel.off('data', onData);
-      resolve(JSON.parse(text.slice(0, nl)) as MonitorRequest);
+      try {
+        resolve(JSON.parse(text.slice(0, nl)) as MonitorRequest);
+      } catch (err) {
+        reject(err);
+      }
     };
     channel.on('data', onData);
     channel.once('end', () => reject(new TsrunError('the launcher closed the channel before sending its request')));

@@ -5,7 +5,6 @@
  * content at the mount's target copied into it while it is empty, as Docker does). A volume
  * that any container's record names is in use and is not removed. Call under the lock.
  */
-import { spawnSync } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../sys/error';
@@ -125,6 +124,8 @@ export function copyUp(data: string, imageRoot: string, target: string): void {
   }
   try {
     // cp reaches the directory through this process's fd: the path it resolved stays the one checked.
+    // Required here: node:child_process brings net, dgram and streams, which no listing needs.
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const r = spawnSync('cp', ['-a', '--', `/proc/${process.pid}/fd/${fd}/.`, data], { encoding: 'utf8' });
     if (r.status !== 0) throw new TsrunError(`copy the image's ${target} into a volume: ${(r.stderr || r.error?.message || '').trim()}`);
   } finally {

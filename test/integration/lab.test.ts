@@ -105,6 +105,23 @@ test.serial("the guides' walk-through on the lab: containers reach each other an
   });
 });
 
+test.serial('two run -d --explain at once, through one supervisor: each launcher prints the operations of its own container only', async (t) => {
+  await withState(async (s) => {
+    const name = labName();
+    ok(t, s.run(['lab', 'up', '--name', name]));
+    ok(t, s.run(['network', 'create', '-d', 'macvlan', '--subnet=172.16.86.0/24', '-o', `parent=${name}0`, 'pub_net']));
+    ok(t, s.run(['run', '-d', '--name', 'first', 'alpine', 'sleep', '300']));
+    const [a, b] = await Promise.all(['11', '12'].map((n) => s.runAsync(['--explain', 'run', '-d', '--name', `c${n}`, '--net', 'pub_net', '--ip', `172.16.86.${n}`, 'alpine', 'sleep', '300'])));
+    t.is(a!.code, 0, a!.stderr);
+    t.is(b!.code, 0, b!.stderr);
+    t.is(s.supervisors().length, 1, 'one supervisor served both');
+    t.regex(a!.stderr, /ip addr add 172\.16\.86\.11\/24 /);
+    t.notRegex(a!.stderr, /172\.16\.86\.12/);
+    t.regex(b!.stderr, /ip addr add 172\.16\.86\.12\/24 /);
+    t.notRegex(b!.stderr, /172\.16\.86\.11/);
+  });
+});
+
 test.serial('--explain lists the operations of a macvlan run in order; replayed with iproute2 they build the same configuration', async (t) => {
   await withState((s) => {
     const name = labName();
