@@ -4,7 +4,8 @@
  * TSRUN_FAULT) that the next command must clean up.
  */
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -199,26 +200,49 @@ test('kill -9 of the supervisor: the next command settles each of its containers
 
 test("the supervisor killed while it waits for the lock: its keeper keeps the exit code of a container that ended meanwhile", async (t) => {
   await withState(async (s) => {
-    detached(t, s, ['--name', 'running', 'alpine', 'sleep', '300']);
-    detached(t, s, ['--name', 'blocker', 'alpine', 'sh', '-c', 'sleep 3; exit 5']);
-    detached(t, s, ['--name', 'ended', 'alpine', 'sh', '-c', 'sleep 5; exit 9']);
-    // With the lock held, the supervisor collects blocker's exit and then waits to record it,
-    // collecting nothing more: ended's exit stays with the kernel.
-    const holder = spawn('flock', [join(s.dir, 'lock'), 'sleep', '10'], { stdio: 'ignore' });
-    await sleep(7500);
-    const [supervisor] = s.supervisors();
-    const [keeper] = s.supervisors('keeper');
-    t.truthy(keeper);
-    process.kill(supervisor!, 'SIGKILL');
-    await new Promise((done) => holder.on('exit', done));
-    // The keeper takes the lock, settles and leaves; no other command competes with it.
-    for (let i = 0; i < 100 && s.supervisors('keeper').length > 0; i++) await sleep(100);
-    t.deepEqual(s.supervisors('keeper'), [], 'the keeper left');
-    t.like(inspect(s, 'ended').State, { Status: 'exited', ExitCode: 9, Error: '' });
-    t.like(inspect(s, 'running').State, { Status: 'exited', ExitCode: 137, Error: 'its monitor died; tsrun killed the container' });
-    t.like(inspect(s, 'blocker').State, { Status: 'exited', ExitCode: 255 }, 'collected by the supervisor, lost with it');
+    const signals = mkdtempSync(join(tmpdir(), 'tsrun-keeper-'));
+    try {
+      // Each ends once the test creates its file in the directory they share.
+      const endsOn = (name: string, code: number): string[] => ['--name', name, '-v', `${signals}:/signals`, 'alpine', 'sh', '-c', `while [ ! -e /signals/${name} ]; do sleep 0.05; done; exit ${code}`];
+      detached(t, s, ['--name', 'running', 'alpine', 'sleep', '300']);
+      detached(t, s, endsOn('blocker', 5));
+      const ended = detached(t, s, endsOn('ended', 9));
+      const lock = join(s.dir, 'lock');
+      const holder = spawn('flock', ['-o', lock, 'sleep', '300'], { stdio: 'ignore', detached: true });
+      try {
+        while (!readFileSync('/proc/locks', 'utf8').includes(`:${statSync(lock).ino} `)) await sleep(20);
+        // blocker ends: the supervisor collects its exit and waits for the lock to record it,
+        // collecting nothing more meanwhile...
+        writeFileSync(join(signals, 'blocker'), '');
+        for (let i = 0; i < 250 && !lockWaited(lock); i++) await sleep(20);
+        t.true(lockWaited(lock), 'the supervisor waits for the lock');
+        // ...so ended's exit stays with the kernel: a zombie of the supervisor's.
+        const pid = record(s, ended).state.pid as number;
+        writeFileSync(join(signals, 'ended'), '');
+        for (let i = 0; i < 250 && !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) await sleep(20);
+        t.regex(readFileSync(`/proc/${pid}/stat`, 'utf8'), /^\d+ \(.*\) Z /, 'ended is a zombie nobody collected');
+        t.is(s.supervisors('keeper').length, 1);
+        process.kill(s.supervisors()[0]!, 'SIGKILL');
+      } finally {
+        process.kill(-holder.pid!, 'SIGKILL');
+      }
+      // The keeper takes the lock, settles and leaves; no other command competes with it.
+      for (let i = 0; i < 100 && s.supervisors('keeper').length > 0; i++) await sleep(100);
+      t.deepEqual(s.supervisors('keeper'), [], 'the keeper left');
+      t.like(inspect(s, 'ended').State, { Status: 'exited', ExitCode: 9, Error: '' });
+      t.like(inspect(s, 'running').State, { Status: 'exited', ExitCode: 137, Error: 'its monitor died; tsrun killed the container' });
+      t.like(inspect(s, 'blocker').State, { Status: 'exited', ExitCode: 255 }, 'collected by the supervisor: lost with it');
+    } finally {
+      rmSync(signals, { recursive: true, force: true });
+    }
   });
 });
+
+/** Is some process waiting for the flock on `path` (/proc/locks lists waiters with "->")? */
+function lockWaited(path: string): boolean {
+  const ino = statSync(path).ino;
+  return readFileSync('/proc/locks', 'utf8').split('\n').some((l) => l.includes('->') && l.includes(`:${ino} `));
+}
 
 test('--rm with -d: the monitor removes the container when it ends', async (t) => {
   await withState(async (s) => {
@@ -295,6 +319,8 @@ test('a simulated reboot (monitor and container gone, links gone) is reconciled 
     t.is(s.run(['network', 'create', '-d', 'macvlan', '--subnet=10.32.0.0/24', '-o', `parent=${lab.parent}`, 'boot']).code, 0);
     const id = detached(t, s, ['--name', 'survivor', '--net', 'boot', 'alpine', 'sleep', '300']);
     const rec = record(s, id);
+    // A reboot takes the keeper too, which would otherwise collect the container's exit.
+    for (const keeper of s.supervisors('keeper')) process.kill(keeper, 'SIGKILL');
     process.kill(rec.state.monitor.pid, 'SIGKILL');
     process.kill(rec.state.pid, 'SIGKILL');
     await sleep(200);
