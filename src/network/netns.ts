@@ -33,7 +33,7 @@ export function netnsAdd(name: string, explain?: Explain): void {
     rmSync(path, { force: true });
     throw err;
   } finally {
-    home.enter();
+    home.return();
     home.close();
   }
 }

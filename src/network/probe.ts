@@ -16,7 +16,7 @@ export function probeDriver(driver: Driver, net: Pick<NetworkRecord, 'options'>)
     unshare(CLONE.NEWNET, 'scratch network namespace');
     h = Handle.current('ip');
   } finally {
-    home.enter();
+    home.return();
     home.close();
   }
   h.explain = undefined;

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stateRoot } from '../state/root';
 import { withLockAsync } from '../state/lock';
 import { TsrunError } from '../sys/error';
@@ -116,8 +116,12 @@ function tryConnect(path: string): Promise<Socket | null> {
 /** Starts the supervisor, under its keeper (setsid, no terminal, cwd /), and connects once it listens. */
 async function startSupervisor(path: string): Promise<Socket> {
   const errLog = openSync(join(stateRoot(), 'supervisor.log'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-  // A fault point is this command's, sent with each request: not the supervisor's for good.
-  const { TSRUN_FAULT: _, ...env } = process.env;
+  // The supervisor outlives this command and serves others: it gets no more of this one's
+  // environment than it needs (no secrets or LD_PRELOAD; a fault point is sent with each
+  // request): Node's own options, as bin/tsrun runs with them, and the root as an absolute
+  // path, since it runs in /.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', TSRUN_ROOT: resolve(stateRoot()) };
+  for (const name of ['NODE_OPTIONS', 'TSRUN_DEBUG']) if (process.env[name] !== undefined) env[name] = process.env[name];
   const keeper = spawn(process.execPath, [join(__dirname, 'keeper.js')], { detached: true, cwd: '/', env, stdio: ['ignore', 'ignore', errLog, 'pipe'] });
   closeSync(errLog);
   const ready = keeper.stdio[3] as Socket;

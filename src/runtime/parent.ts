@@ -47,7 +47,7 @@ export function spawnInit(opts: { newNet: boolean; stdio: ChildStdio; inNamespac
     } finally {
       // At once: once PID 1 of a new pid namespace exits, any later spawn that still
       // targets that namespace fails with ENOMEM.
-      home.enter();
+      home.return();
     }
   } finally {
     home.close();

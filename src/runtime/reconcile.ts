@@ -13,14 +13,14 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { releaseEndpoints, releaseOrphans, undoPending } from '../network/endpoints';
 import { ContainerCgroup } from './cgroups/cgroup';
-import { containerDir, containerDirs, listContainers, listDeadContainers, removeContainerRecord, scanContainers, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { containerDir, containerDirs, listContainers, listDeadContainers, isStarting, removeContainerRecord, scanContainers, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
 import { hasTemps, withoutStaleTemps } from '../state/atomic';
 import { pendingIntents } from '../state/journal';
 import { withLock } from '../state/lock';
 import { keepExit, sweepExits } from '../state/exits';
 import { reportOnce } from '../state/foreign';
 import { isNoSpace } from '../sys/error';
-import { isAlive } from '../sys/process';
+import { isAlive, isZombie } from '../sys/process';
 
 /** 128 + SIGKILL, as Docker reports a killed container. */
 const KILLED = 137;
@@ -97,11 +97,15 @@ export function reconcile(reaped: ReadonlyMap<string, number> = new Map()): Cont
   const records: ContainerRecord[] = [];
   for (const rec of listContainers()) {
     // A created or exited container has no monitor (null), unless a start of it is under way.
-    const now = rec.state.monitor !== null && !isAlive(rec.state.monitor) ? settle(rec, reaped.get(rec.id)) : rec;
+    // One whose monitor died but whose exit the kernel still holds (a zombie) is left to the
+    // process that will collect it: the supervisor's keeper, which records its exit code.
+    const orphaned = rec.state.monitor !== null && !isAlive(rec.state.monitor) && !isZombie(rec.state.process);
+    const now = orphaned ? settle(rec, reaped.get(rec.id)) : rec;
     if (now) records.push(now);
   }
   sweepExits();
-  const live = records.filter((c) => c.state.status !== 'exited');
+  // An exited container being started again holds its addresses already.
+  const live = records.filter((c) => c.state.status !== 'exited' || isStarting(c));
   // A `network connect` killed midway: its endpoint is unplugged and released.
   for (const rec of live) tryWrite(`that container ${rec.name} was not connected`, () => undoPending(rec));
   releaseOrphans(live, tryWrite);

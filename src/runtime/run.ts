@@ -340,7 +340,7 @@ const newContainer: Claim = {
   take(rec, network) {
     const taken = new Set(listContainers().map((c) => c.name));
     if (rec.name === '') rec.name = generateName(taken);
-    rec.state.monitor = identify(process.pid);
+    rec.state.monitor = monitorClaim();
     rec.state.ephemeral = true;
     createContainerRecord(rec);
     faultPoint('run:after-record');
@@ -357,19 +357,19 @@ const newContainer: Claim = {
  * another command. `byPolicy`: this monitor's restart policy starts it again, unless a
  * stop or kill came during the back-off.
  */
-function existingContainer(byPolicy: boolean): Claim {
+function existingContainer(byPolicy: boolean, policyClaim?: string): Claim {
   return {
     take(rec) {
       const now = findContainer(rec.id, reconcile());
       if (!now) throw new StartError(`No such container: ${rec.name}`, 1);
-      refuseRunning(now);
+      refuseRunning(now, policyClaim);
       if (byPolicy && !now.state.restarting) {
         now.state.monitor = null;
         writeContainerRecord(now);
         throw new RestartCancelled();
       }
       const { ephemeral: _e, keepOnExit: _k, restarting: _r, manuallyStopped: _m, ...state } = now.state;
-      now.state = { ...state, monitor: identify(process.pid), restartCount: byPolicy ? (state.restartCount ?? 0) + 1 : 0 };
+      now.state = { ...state, monitor: monitorClaim(policyClaim), restartCount: byPolicy ? (state.restartCount ?? 0) + 1 : 0 };
       // A container first started detached, or restarted after a foreground run, keeps its output from now on.
       if (!now.logPath) now.logPath = rec.logPath;
       writeContainerRecord(now);
@@ -404,10 +404,21 @@ export class AlreadyRunning extends StartError {
   }
 }
 
-function refuseRunning(rec: ContainerRecord): void {
+/**
+ * This process as the monitor of one run or start: the supervisor carries out several at once,
+ * told apart by the claim (the restart policy's own, when it starts the container again).
+ */
+function monitorClaim(claim = newId()): NonNullable<ContainerRecord['state']['monitor']> {
+  return { ...identify(process.pid), claim };
+}
+
+/** Refuses a running container, and one being started by anyone but the holder of `own` (a restart policy's claim). */
+function refuseRunning(rec: ContainerRecord, own?: string): void {
   if (rec.state.status === 'running') throw new AlreadyRunning(rec);
-  // This process may be its monitor already: the one of its restart policy.
-  if (isStarting(rec) && rec.state.monitor!.pid !== process.pid) throw new StartError(`container ${rec.name} is being started by another tsrun command (pid ${rec.state.monitor!.pid})`, 1);
+  if (isStarting(rec) && (own === undefined || rec.state.monitor!.claim !== own)) {
+    const by = rec.state.monitor!.pid === process.pid ? 'another request to this supervisor' : `another tsrun command (pid ${rec.state.monitor!.pid})`;
+    throw new StartError(`container ${rec.name} is being started by ${by}`, 1);
+  }
 }
 
 /**
@@ -540,7 +551,13 @@ export async function runForeground(opts: RunOptions): Promise<number> {
  * client does; if the restart policy starts it again, the supervisor takes the container over.
  */
 async function handOverRestarts(rec: ContainerRecord, code: number): Promise<number> {
-  if (withLock(() => restartDue(containerById(rec.id) ?? rec))) await (require('./detach') as typeof import('./detach')).launchRestarts(rec.id);
+  if (!withLock(() => restartDue(containerById(rec.id) ?? rec))) return code;
+  try {
+    await (require('./detach') as typeof import('./detach')).launchRestarts(rec.id);
+  } catch (err) {
+    // The container's own exit code is still this command's answer.
+    process.stderr.write(`tsrun: the restart policy of container ${rec.name} was not handed over: ${err instanceof Error ? err.message : String(err)}; start it with tsrun start\n`);
+  }
   return code;
 }
 
@@ -554,12 +571,12 @@ export async function runMonitored(opts: RunOptions, report: (msg: MonitorReport
  * A created or stopped container, as its record now is, with the networks it keeps; throws
  * if it runs, is being started, or one of its networks is gone.
  */
-export function startable(ref: string): { rec: ContainerRecord; network: ContainerNetwork } {
+export function startable(ref: string, own?: string): { rec: ContainerRecord; network: ContainerNetwork } {
   requireRoot();
   return withLock(() => {
     const rec = findContainer(ref, reconcile());
     if (!rec) throw new StartError(`No such container: ${ref}`, 1);
-    refuseRunning(rec);
+    refuseRunning(rec, own);
     try {
       return { rec, network: ContainerNetwork.ofRecord(rec) };
     } catch (err) {
@@ -591,8 +608,8 @@ export async function startMonitored(id: string, report: (msg: MonitorReport) =>
 
 /** Whether the container's restart policy starts it again now that it ended. Call under the lock. */
 export function restartDue(rec: ContainerRecord): boolean {
-  // A start by another process (restart, start) may have taken it already.
-  const takenElsewhere = isStarting(rec) && rec.state.monitor!.pid !== process.pid;
+  // A start by another command (restart, start), or another request to this supervisor, may have taken it already.
+  const takenElsewhere = isStarting(rec);
   return rec.state.status === 'exited' && !takenElsewhere && !rec.state.manuallyStopped && shouldRestart(rec.config.restartPolicy, rec.state.exitCode, rec.state.restartCount ?? 0);
 }
 
@@ -604,24 +621,37 @@ export function restartDue(rec: ContainerRecord): boolean {
 export async function restartByPolicy(id: string): Promise<void> {
   const backoff = new Backoff();
   for (;;) {
+    const claim = newId();
     const delay = withLock(() => {
       const rec = findContainer(id, reconcile());
       if (!rec || !restartDue(rec)) return null;
-      rec.state = { ...rec.state, monitor: identify(process.pid), restarting: true };
+      rec.state = { ...rec.state, monitor: monitorClaim(claim), restarting: true };
       writeContainerRecord(rec);
       return backoff.next(Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt));
     });
     if (delay === null) return;
     await sleep(delay);
     try {
-      const { rec, network } = startable(id);
-      await supervise(withLog(rec), network, detachedIo(rec), existingContainer(true), false, () => undefined);
+      const { rec, network } = startable(id, claim);
+      await supervise(withLog(rec), network, detachedIo(rec), existingContainer(true, claim), false, () => undefined);
     } catch (err) {
-      // Cancelled by a stop, or a start that failed (said in State.Error): the policy ends.
+      // Cancelled by a stop, or a start that failed (said in State.Error): the policy ends,
+      // and the container is left as a stopped one, not as one this supervisor still starts.
+      releaseClaim(id, claim);
       if (err instanceof TsrunError) return;
       throw err;
     }
   }
+}
+
+/** Clears the restart policy's claim on the record, if it still holds it. */
+function releaseClaim(id: string, claim: string): void {
+  withLock(() => {
+    const now = containerById(id);
+    if (!now || now.state.monitor?.claim !== claim) return;
+    const { restarting: _, ...state } = now.state;
+    writeContainerRecord({ ...now, state: { ...state, monitor: null } });
+  });
 }
 
 /** What a launcher asks the supervisor to do. */

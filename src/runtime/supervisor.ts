@@ -13,7 +13,7 @@
  * Its containers' records name it as their monitor: if it dies, the next command settles
  * each of them exactly as it settles a container whose monitor died (reconcile.ts).
  */
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync, statSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { explainWithin } from '../network/netlink/handle';
 import { TsrunError } from '../sys/error';
@@ -31,18 +31,35 @@ process.stderr.on('error', () => undefined);
 process.on('SIGHUP', () => undefined);
 process.on('SIGINT', () => undefined);
 
+/** A launcher sends its request at once; a channel that does not is dropped. */
+const REQUEST_MS = 10_000;
+/** Far more than any request: the options of a run with every flag. */
+const REQUEST_BYTES = 1 << 20;
+
+/** The request, if the value is one: a run's options are checked again where they are used. */
+function asRequest(value: unknown): MonitorRequest {
+  const r = value as Partial<MonitorRequest> | null;
+  const ok =
+    typeof r === 'object' && r !== null && typeof r.explain === 'boolean' && (r.fault === undefined || typeof r.fault === 'string') &&
+    (r.type === 'run' ? typeof r.options === 'object' && r.options !== null : (r.type === 'start' || r.type === 'restart') && typeof r.id === 'string');
+  if (!ok) throw new TsrunError('the supervisor received a request it does not understand: a launcher of another tsrun version?');
+  return r as MonitorRequest;
+}
+
 /** The first line on the channel. (Not `for await`: leaving that loop would destroy the channel.) */
 function readRequest(channel: Socket): Promise<MonitorRequest> {
   return new Promise((resolve, reject) => {
     let text = '';
     channel.setEncoding('utf8');
+    const timer = setTimeout(() => reject(new TsrunError('the launcher sent no request')), REQUEST_MS);
     const onData = (d: string): void => {
       text += d;
       const nl = text.indexOf('\n');
-      if (nl < 0) return;
+      if (nl < 0 && text.length <= REQUEST_BYTES) return;
       channel.off('data', onData);
+      clearTimeout(timer);
       try {
-        resolve(JSON.parse(text.slice(0, nl)) as MonitorRequest);
+        resolve(asRequest(JSON.parse(nl < 0 ? text : text.slice(0, nl))));
       } catch (err) {
         reject(err);
       }
@@ -69,13 +86,13 @@ async function serve(channel: Socket): Promise<void> {
   let request: MonitorRequest;
   try {
     request = await readRequest(channel);
-  } catch {
-    channel.destroy();
+  } catch (err) {
+    report({ type: 'error', message: err instanceof Error ? err.message : String(err), exitCode: 125 });
     return;
   }
   channel.write(`${JSON.stringify({ type: 'accepted' } satisfies MonitorReport)}\n`);
-  const explain = request.explain ? (line: string): void => report({ type: 'explain', line }) : undefined;
   try {
+    const explain = request.explain ? (line: string): void => report({ type: 'explain', line }) : undefined;
     await faultWithin(request.fault, () =>
       explainWithin(explain, async () => {
         if (request.type === 'restart') {
@@ -112,11 +129,17 @@ const server = createServer((channel) => {
   });
 });
 
+/** The socket file this supervisor made (device and inode): it never removes another's. */
+let own: { dev: number; ino: number } | undefined;
+
 /** The path goes first: a launcher from now on starts a new supervisor instead of talking to this one. */
 function leave(): void {
   if (serving > 0) return;
-  rmSync(path, { force: true });
-  server.close(() => process.exit(0));
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st && own && st.dev === own.dev && st.ino === own.ino) rmSync(path, { force: true });
+  // Channels still open (a launcher that never closed its end) do not keep it here.
+  server.close();
+  process.exit(0);
 }
 
 // A launcher starts it under the lock only when nothing answers there: a socket file left is
@@ -124,6 +147,8 @@ function leave(): void {
 rmSync(path, { force: true });
 server.listen(path, () => {
   chmodSync(path, 0o600);
+  const st = statSync(path);
+  own = { dev: st.dev, ino: st.ino };
   idle = setTimeout(leave, IDLE_MS * 10);
   // fd 3: the launcher waits for this line before it connects.
   const ready = new Socket({ fd: 3, readable: false, writable: true });

@@ -6,6 +6,7 @@
  * hang-up.
  */
 import { createReadStream, writeSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import { makeRaw, setWindowSize } from '../sys/tty';
 
 export interface PtyRelay {
@@ -37,9 +38,13 @@ export function relayPty(master: number, ends: PtyEnds): PtyRelay {
     writeSync(master, d);
   };
   if (ends.terminalInput) stdin.on('data', onInput);
-  // The read stream owns the master fd and closes it when it is destroyed.
-  const out = createReadStream('', { fd: master, highWaterMark: 16384 });
-  out.on('data', (d) => ends.output(d as Buffer));
+  // The read stream owns the master fd and closes it when it is destroyed. Without input to
+  // relay (a detached container's pty), it is read as a socket is, by epoll: a blocking read
+  // would hold one of libuv's four pool threads for the container's whole life, and the
+  // supervisor reads every detached container's pty. With input, the master stays blocking,
+  // so that what is typed into it never meets EAGAIN.
+  const out = ends.terminalInput ? createReadStream('', { fd: master, highWaterMark: 16384 }) : new ReadStream(master);
+  out.on('data', (d: Buffer) => ends.output(d));
   // EIO on the master means every slave fd is closed: the container is done with the pty.
   const drained = new Promise<void>((resolve) => {
     out.once('error', () => resolve());

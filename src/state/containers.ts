@@ -168,9 +168,10 @@ export interface ContainerRecord {
     error: string;
     /**
      * The process that starts and waits for the container (the foreground `tsrun run` or
-     * `start -a`, or the monitor of `run -d` and `start`); null when none does (created, or exited).
+     * `start -a`, or the supervisor of `run -d` and `start`); null when none does (created, or
+     * exited). `claim` tells apart the runs and starts that one supervisor carries out at once.
      */
-    monitor: ProcessIdentity | null;
+    monitor: (ProcessIdentity & { claim?: string }) | null;
     /**
      * Made by a `run` that has not yet started its command: if that run dies, nothing of the
      * container is left (a `start` that dies leaves the container as it was).

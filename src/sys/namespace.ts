@@ -67,6 +67,20 @@ export class NamespaceSet {
     for (const [kind, fd] of this.fds) setns(fd, kind, this.owner);
   }
 
+  /**
+   * Returns this thread to these namespaces, its own. One that cannot go back must not go on
+   * (the supervisor would make the next container's links, hostname and spawns in another
+   * container's namespaces): the process ends, and what it ran is settled as a dead monitor's.
+   */
+  return(): void {
+    try {
+      this.enter();
+    } catch (err) {
+      process.stderr.write(`tsrun: cannot return to its own namespaces (${err instanceof Error ? err.message : String(err)}): ending the process\n`);
+      process.exit(125);
+    }
+  }
+
   fd(kind: NsKind): number {
     const fd = this.fds.get(kind);
     if (fd === undefined) throw new Error(`namespace set of ${this.owner} has no ${kind}`);
@@ -87,7 +101,7 @@ export function inNetworkNamespace<T>(fd: number, what: string, fn: () => T): T 
     try {
       return fn();
     } finally {
-      home.enter();
+      home.return();
     }
   } finally {
     home.close();

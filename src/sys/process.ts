@@ -50,6 +50,13 @@ export function isAlive(p: ProcessIdentity | null | undefined): boolean {
   return stat !== undefined && stat.startTime === p.startTime && stat.state !== 'Z';
 }
 
+/** Is this exact process a zombie: ended, its exit status held for its parent to collect? */
+export function isZombie(p: ProcessIdentity | null | undefined): boolean {
+  if (!p || p.bootId !== bootId()) return false;
+  const stat = statOf(p.pid);
+  return stat !== undefined && stat.startTime === p.startTime && stat.state === 'Z';
+}
+
 /** Is some process with this pid there? For a pid written into a file name (a temp's writer, an import's staging). */
 export function pidExists(pid: number): boolean {
   try {

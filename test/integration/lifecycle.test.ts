@@ -4,7 +4,7 @@
  * TSRUN_FAULT) that the next command must clean up.
  */
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -173,12 +173,17 @@ test('one supervisor serves every detached container of a root and leaves once n
   });
 });
 
-test('run -d -e KEY takes KEY from its own environment, not from the one of the command that started the supervisor', async (t) => {
+test('run -d -e KEY takes KEY from its own environment, not from the one of the command that started the supervisor, which keeps none of it', async (t) => {
   await withState(async (s) => {
     t.is(s.run(['run', '-d', '--name', 'first', 'alpine', 'sleep', '300'], { env: { GREETING: 'from the first' } }).code, 0);
     t.is(s.run(['run', '-d', '--name', 'second', '-e', 'GREETING', 'alpine', 'sh', '-c', 'echo "$GREETING"; sleep 300'], { env: { GREETING: 'from the second' } }).code, 0);
     for (let i = 0; i < 50 && s.run(['logs', 'second']).stdout === ''; i++) await sleep(100);
     t.is(s.run(['logs', 'second']).stdout, 'from the second\n');
+    // It outlives the first command and serves others: a secret of that command's is not in it.
+    for (const role of ['supervisor', 'keeper'] as const) {
+      const [pid] = s.supervisors(role);
+      t.false(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((v) => v.startsWith('GREETING=')), role);
+    }
   });
 });
 
@@ -209,6 +214,7 @@ test("the supervisor killed while it waits for the lock: its keeper keeps the ex
       const ended = detached(t, s, endsOn('ended', 9));
       const lock = join(s.dir, 'lock');
       const holder = spawn('flock', ['-o', lock, 'sleep', '300'], { stdio: 'ignore', detached: true });
+      let competitor: Promise<{ code: number }> | undefined;
       try {
         while (!readFileSync('/proc/locks', 'utf8').includes(`:${statSync(lock).ino} `)) await sleep(20);
         // blocker ends: the supervisor collects its exit and waits for the lock to record it,
@@ -223,10 +229,14 @@ test("the supervisor killed while it waits for the lock: its keeper keeps the ex
         t.regex(readFileSync(`/proc/${pid}/stat`, 'utf8'), /^\d+ \(.*\) Z /, 'ended is a zombie nobody collected');
         t.is(s.supervisors('keeper').length, 1);
         process.kill(s.supervisors()[0]!, 'SIGKILL');
+        // A command that wants the lock too: whoever gets it first, ended's code is kept.
+        competitor = s.runAsync(['ps', '-a']);
+        await sleep(300);
       } finally {
         process.kill(-holder.pid!, 'SIGKILL');
       }
-      // The keeper takes the lock, settles and leaves; no other command competes with it.
+      t.is((await competitor)?.code, 0);
+      // The keeper settles (before or after ps) and leaves.
       for (let i = 0; i < 100 && s.supervisors('keeper').length > 0; i++) await sleep(100);
       t.deepEqual(s.supervisors('keeper'), [], 'the keeper left');
       t.like(inspect(s, 'ended').State, { Status: 'exited', ExitCode: 9, Error: '' });
@@ -243,6 +253,42 @@ function lockWaited(path: string): boolean {
   const ino = statSync(path).ino;
   return readFileSync('/proc/locks', 'utf8').split('\n').some((l) => l.includes('->') && l.includes(`:${ino} `));
 }
+
+test('four idle -t containers and two more under one supervisor: the last two\'s output reaches their logs and their ends are recorded', async (t) => {
+  await withState(async (s) => {
+    // Each idle pty is read without holding a thread of the supervisor's (libuv has four).
+    for (let i = 1; i <= 4; i++) detached(t, s, ['-t', '--name', `idle${i}`, 'alpine', 'sleep', '300']);
+    for (const n of ['talk1', 'talk2']) detached(t, s, ['-t', '--name', n, 'alpine', 'sh', '-c', `sleep 1; echo from-${n}`]);
+    for (const n of ['talk1', 'talk2']) {
+      const w = s.run(['wait', n]);
+      t.is(w.stdout, '0\n', w.stderr);
+      t.regex(s.run(['logs', n]).stdout, new RegExp(`^from-${n}\r?\n$`));
+    }
+  });
+});
+
+test('two starts of one container at once: one container runs, whichever start won', async (t) => {
+  await withState(async (s) => {
+    t.is(s.run(['create', '--name', 'once', 'alpine', 'sleep', '3131']).code, 0);
+    const sleepers = (): number => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x003131\x00';
+      } catch {
+        return false;
+      }
+    }).length;
+    for (let round = 0; round < 3; round++) {
+      const starts = await Promise.all([s.runAsync(['start', 'once']), s.runAsync(['start', 'once'])]);
+      t.true(starts.some((r) => r.code === 0), JSON.stringify(starts));
+      for (const r of starts) if (r.code !== 0) t.regex(r.stderr, /is being started by|is already running/);
+      await sleep(300);
+      t.is(sleepers(), 1, 'one container process');
+      t.like(inspect(s, 'once').State, { Status: 'running', Running: true });
+      t.is(s.run(['stop', '-t', '0', 'once']).code, 0);
+      t.is(sleepers(), 0);
+    }
+  });
+});
 
 test('--rm with -d: the monitor removes the container when it ends', async (t) => {
   await withState(async (s) => {

@@ -77,7 +77,7 @@ export class Handle {
       try {
         return new Handle(new NetlinkSocket(), ipCommand);
       } finally {
-        home.enter();
+        home.return();
       }
     } finally {
       home.close();
