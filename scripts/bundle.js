@@ -83,6 +83,8 @@ process.exit(s.cachedDataRejected ? 1 : 0);`;
     target: 'node20',
     format: 'cjs',
     external: ['ffi-rs', '@yuuang/*'],
+    // Only yargs requires node:assert (scripts/yargs-assert.js says why it gets its own).
+    alias: { assert: join(__dirname, 'yargs-assert.js') },
     logLevel: 'warning',
   });
   for (const name of Object.keys(entries)) {

@@ -52,13 +52,13 @@ export function containerCommands(y: Argv, grouped = false, explain = false): Ar
         const { renderList } = await import('./format/render');
         const filters = parseFilters('ps', list(a.filter), PS_FILTERS, PS_DOCKER_ONLY_FILTERS);
         await root();
-        const { viewContainers } = await import('../runtime/reconcile');
+        const { viewContainers } = await import('../runtime/view');
         const { findImage } = await import('../image/store');
         const keep = psFilter(filters, (ref) => findImage(ref)?.id);
         const { records, dead } = viewContainers();
         // A status filter lists stopped containers too, as Docker's does.
         const all = a.all || filters.has('status');
-        const shown = records.filter((c) => (all || c.state.status === 'running') && keep(c)).sort((x, y) => y.created.localeCompare(x.created));
+        const shown = records.filter((c) => (all || c.state.status === 'running') && keep(c)).sort((x, y) => (y.created < x.created ? -1 : y.created > x.created ? 1 : 0));
         // Dead ones have no state to be running in: listed with -a only, after the others.
         const deadShown = all ? dead.filter(keep) : [];
         const trunc = !a['no-trunc'];
@@ -77,7 +77,7 @@ export function containerCommands(y: Argv, grouped = false, explain = false): Ar
           .option('format', { alias: 'f', type: 'string', describe: "A Go template run over each container, e.g. '{{.State.Status}}'" }),
       async (a) => {
         await root();
-        const { viewContainerOrDead } = await import('../runtime/lifecycle');
+        const { viewContainerOrDead } = await import('../runtime/view');
         const { inspectContainer, inspectDead } = await import('./container-view');
         const { printInspected } = await import('./format/inspect');
         const { fail } = await import('./fail');

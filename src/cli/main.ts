@@ -66,7 +66,23 @@ function commandLine(): Argv {
       const said = unknownFlags(msg, args).replace(/\n\s*/g, ' ');
       throw new TsrunError(said.includes("(see '") ? said : `${said} (see 'tsrun --help')`);
     });
+  withoutHelpCache(cli);
   return cli;
+}
+
+interface YargsInternals {
+  getInternalMethods?(): { getUsageInstance(): { cacheHelpMessage?(): void } };
+}
+
+/**
+ * yargs 17 renders a command's whole help text each time it runs the command's handler, to
+ * show it should the handler fail later; tsrun's .fail() never shows it. That rendering is
+ * about a twentieth of a listing's start-up: it is skipped (yargs is pinned; if its
+ * internals differ, nothing is changed).
+ */
+function withoutHelpCache(cli: Argv): void {
+  const usage = (cli as unknown as YargsInternals).getInternalMethods?.().getUsageInstance();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = (): void => undefined;
 }
 
 /**

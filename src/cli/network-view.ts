@@ -1,5 +1,5 @@
 /** How networks are shown: Docker's `network inspect` JSON and `network ls` rows. */
-import { createHash } from 'node:crypto';
+import { naturalCompare } from './natural-order';
 import type { NetworkRecord } from '../state/networks';
 import { TsrunError } from '../sys/error';
 import { goTime } from './table';
@@ -51,15 +51,23 @@ export interface NetworkRow {
   labels: Record<string, string>;
 }
 
+/**
+ * The ids of the pre-defined networks: the SHA-256 of "tsrun pre-defined network NAME", written
+ * out so that they never change and `network ls` need not load node:crypto.
+ */
+const BUILTIN_IDS = {
+  host: '208b60916e8bd9365364fa6b7573266e023998e8c3aa8c829d708d7f48136a77',
+  none: 'b1f1e17e20cdebb1185f5adddf80824af0665a58f0ff4b83cb40449c7957c9bb',
+};
+
 /** Docker lists its pre-defined networks too; tsrun has host and none (driver "null"). */
-function builtin(name: string, driver: string): NetworkRow {
-  const id = createHash('sha256').update(`tsrun pre-defined network ${name}`).digest('hex');
-  return { id, name, driver, created: '', ipv6: false, internal: false, labels: {} };
+function builtin(name: keyof typeof BUILTIN_IDS, driver: string): NetworkRow {
+  return { id: BUILTIN_IDS[name], name, driver, created: '', ipv6: false, internal: false, labels: {} };
 }
 
 export function networkRows(nets: NetworkRecord[]): NetworkRow[] {
   const rows = nets.map((n) => ({ id: n.id, name: n.name, driver: n.driver, created: n.created, ipv6: n.enableIPv6, internal: n.internal, labels: n.labels }));
-  return [...rows, builtin('host', 'host'), builtin('none', 'null')].sort((a, b) => a.name.localeCompare(b.name));
+  return [...rows, builtin('host', 'host'), builtin('none', 'null')].sort((a, b) => naturalCompare(a.name, b.name));
 }
 
 /** Docker's `network ls` table (cli/command/network/formatter.go). */

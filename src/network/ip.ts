@@ -5,8 +5,13 @@
  * `ip-address` package for parsing and for the canonical form iproute2 and Docker print
  * (10.0.0.1, 2001:db8::1 as RFC 5952 writes it).
  */
-import { Address4, Address6 } from 'ip-address';
 import { TsrunError } from '../sys/error';
+
+/**
+ * Required at first use: ip-address and what it loads are a tenth of a listing's start-up,
+ * and `ps`, `image ls` or a --net=none run parse no address.
+ */
+const ipAddress = (): typeof import('ip-address') => require('ip-address') as typeof import('ip-address');
 
 export type Family = 4 | 6;
 
@@ -21,6 +26,7 @@ export class Ip {
   /** An IPv4 or IPv6 address (no prefix, no %zone), or undefined. */
   static parse(text: string): Ip | undefined {
     if (text.includes('/')) return undefined;
+    const { Address4, Address6 } = ipAddress();
     if (Address4.isValid(text)) return new Ip(4, new Address4(text).bigInt());
     if (!text.includes('%') && Address6.isValid(text)) return new Ip(6, new Address6(text).bigInt());
     return undefined;
@@ -53,6 +59,7 @@ export class Ip {
   }
 
   toString(): string {
+    const { Address4, Address6 } = ipAddress();
     return this.family === 4 ? Address4.fromBigInt(this.value).correctForm() : Address6.fromBigInt(this.value).correctForm();
   }
 }

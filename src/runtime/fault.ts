@@ -3,7 +3,7 @@
  * reaches that point, exactly as `kill -9` at that step would. The points are named in
  * docs/architecture.md; tests prove the next command cleans up after each.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { RequestLocal } from '../sys/request-local';
 
 export type FaultPoint = ContainerFaultPoint | NetworkFaultPoint | LabFaultPoint;
 
@@ -43,13 +43,13 @@ export const LAB_FAULT_POINTS = [
 type LabFaultPoint = (typeof LAB_FAULT_POINTS)[number];
 
 /** The fault point of the request being served, in the supervisor (whose own environment has none). */
-const requestFault = new AsyncLocalStorage<string | undefined>();
+const requestFault = new RequestLocal<string | undefined>();
 
 /** Runs `fn`, and all it starts, with the fault point of the command that asked for it. */
 export function faultWithin<T>(point: string | undefined, fn: () => T): T {
-  return requestFault.run(point, fn);
+  return requestFault.within(point, fn);
 }
 
 export function faultPoint(point: FaultPoint): void {
-  if ((requestFault.getStore() ?? process.env.TSRUN_FAULT) === point) process.kill(process.pid, 'SIGKILL');
+  if ((requestFault.get() ?? process.env.TSRUN_FAULT) === point) process.kill(process.pid, 'SIGKILL');
 }

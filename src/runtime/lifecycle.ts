@@ -1,6 +1,6 @@
 /** stop, kill, rm and wait: acting on a container's PID 1, then waiting for its monitor to record the end. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { containerDir, containerById, findContainer, findDeadContainer, isStarting, listDeadContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
+import { containerDir, containerById, findContainer, isStarting, listDeadContainers, removeContainerRecord, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
 import { diskUsage } from '../state/disk-usage';
 import { ContainerCgroup } from './cgroups/cgroup';
 import { keptExit } from '../state/exits';
@@ -8,15 +8,10 @@ import { withLock } from '../state/lock';
 import { TsrunError } from '../sys/error';
 import { isAlive } from '../sys/process';
 import { faultPoint } from './fault';
-import { reconcile, viewContainers, type ContainersView } from './reconcile';
+import { reconcile } from './reconcile';
+import { pickContainer } from './view';
 
 const POLL_MS = 50;
-
-function pick(ref: string, { records, dead }: ContainersView): ContainerRecord | DeadContainer {
-  const rec = findContainer(ref, records) ?? findDeadContainer(ref, dead);
-  if (!rec) throw new TsrunError(`No such container: ${ref}`);
-  return rec;
-}
 
 /**
  * By name, full id or unique id prefix, with the records made true first; a Dead one too.
@@ -24,12 +19,7 @@ function pick(ref: string, { records, dead }: ContainersView): ContainerRecord |
  * (a monitor recording the end of a container just killed, say).
  */
 export function resolveContainerOrDead(ref: string): ContainerRecord | DeadContainer {
-  return withLock(() => pick(ref, { records: reconcile(), dead: listDeadContainers() }));
-}
-
-/** resolveContainerOrDead for a command that only shows the container (inspect): read as it stands, without waiting for the lock. */
-export function viewContainerOrDead(ref: string): ContainerRecord | DeadContainer {
-  return pick(ref, viewContainers());
+  return withLock(() => pickContainer(ref, { records: reconcile(), dead: listDeadContainers() }));
 }
 
 /** A container that is not Dead: only rm and inspect can act on a Dead one. */

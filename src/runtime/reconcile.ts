@@ -13,14 +13,12 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { releaseEndpoints, releaseOrphans, undoPending } from '../network/endpoints';
 import { ContainerCgroup } from './cgroups/cgroup';
-import { containerDir, containerDirs, listContainers, listDeadContainers, isStarting, removeContainerRecord, scanContainers, writeContainerRecord, type ContainerRecord, type DeadContainer } from '../state/containers';
-import { hasTemps, withoutStaleTemps } from '../state/atomic';
-import { pendingIntents } from '../state/journal';
-import { withLock } from '../state/lock';
+import { containerDir, containerDirs, listContainers, isStarting, removeContainerRecord, writeContainerRecord, type ContainerRecord } from '../state/containers';
+import { withoutStaleTemps } from '../state/atomic';
 import { keepExit, sweepExits } from '../state/exits';
 import { reportOnce } from '../state/foreign';
 import { isNoSpace } from '../sys/error';
-import { isAlive, isZombie } from '../sys/process';
+import { aliveOnce, isAlive, isZombie } from '../sys/process';
 
 /** 128 + SIGKILL, as Docker reports a killed container. */
 const KILLED = 137;
@@ -95,11 +93,12 @@ export function reconcile(reaped: ReadonlyMap<string, number> = new Map()): Cont
     else withoutStaleTemps(containerDir.root(id), readdirSync(containerDir.root(id)));
   }
   const records: ContainerRecord[] = [];
+  const monitorAlive = aliveOnce();
   for (const rec of listContainers()) {
     // A created or exited container has no monitor (null), unless a start of it is under way.
     // One whose monitor died but whose exit the kernel still holds (a zombie) is left to the
     // process that will collect it: the supervisor's keeper, which records its exit code.
-    const orphaned = rec.state.monitor !== null && !isAlive(rec.state.monitor) && !isZombie(rec.state.process);
+    const orphaned = rec.state.monitor !== null && !monitorAlive(rec.state.monitor) && !isZombie(rec.state.process);
     const now = orphaned ? settle(rec, reaped.get(rec.id)) : rec;
     if (now) records.push(now);
   }
@@ -110,29 +109,4 @@ export function reconcile(reaped: ReadonlyMap<string, number> = new Map()): Cont
   for (const rec of live) tryWrite(`that container ${rec.name} was not connected`, () => undoPending(rec));
   releaseOrphans(live, tryWrite);
   return records;
-}
-
-/** The containers as a command that only reads them shows them: the records and the Dead ones. */
-export interface ContainersView {
-  records: ContainerRecord[];
-  dead: DeadContainer[];
-}
-
-/**
- * For commands that only read containers (ps, inspect): the records as reconcile would leave
- * them. They are read without the lock, and the lock is taken to reconcile only when one needs
- * it: a monitor that died, a half-made directory, a killed writer's temp, a network connect
- * or another command killed midway (an intent). So ps and inspect neither wait for a run
- * that holds the lock nor load flock's ffi-rs in the common case. Records are replaced by
- * rename, so each is read whole, as it was just before or just after a concurrent change.
- * Commands that act on a container resolve it under the lock instead (lifecycle.ts).
- */
-export function viewContainers(): ContainersView {
-  const { records, dead, halfMade } = scanContainers();
-  const settled =
-    !halfMade &&
-    pendingIntents().length === 0 &&
-    records.every((r) => (r.state.monitor === null || isAlive(r.state.monitor)) && !Object.values(r.networks ?? {}).some((a) => a.endpoint?.pending)) &&
-    [...records, ...dead].every((r) => !hasTemps(readdirSync(containerDir.root(r.id))));
-  return settled ? { records, dead } : withLock(() => ({ records: reconcile(), dead: listDeadContainers() }));
 }

@@ -208,13 +208,15 @@ export const containerDir = {
  */
 export function containerDirs(): string[] {
   if (!existsSync(paths.containers())) return [];
-  return readdirSync(paths.containers()).filter((name) => {
-    const path = join(paths.containers(), name);
-    if (!isId(name)) reportForeign(path, 'not a container of tsrun (its name is not a 64-hex id)');
-    else if (!lstatSync(path).isDirectory()) reportForeign(path, 'not a container of tsrun (a symlink or a file, not a directory)');
-    else return true;
-    return false;
-  });
+  // The entries' types come with the listing (no lstat each): a listing reads every directory.
+  const dirs: string[] = [];
+  for (const entry of readdirSync(paths.containers(), { withFileTypes: true })) {
+    const path = join(paths.containers(), entry.name);
+    if (!isId(entry.name)) reportForeign(path, 'not a container of tsrun (its name is not a 64-hex id)');
+    else if (!entry.isDirectory()) reportForeign(path, 'not a container of tsrun (a symlink or a file, not a directory)');
+    else dirs.push(entry.name);
+  }
+  return dirs;
 }
 
 /**
@@ -259,13 +261,13 @@ function upgrade(rec: ContainerRecord & LegacyFields): ContainerRecord {
 
 function readRecord(id: string): ContainerRecord | DeadContainer | undefined {
   const path = containerDir.record(id);
-  if (!lstatSync(path, { throwIfNoEntry: false })) return undefined; // a run killed before its record: reconcile removes it
   let why: string | undefined;
   try {
     const rec = readJson<ContainerRecord>(path);
     why = shapeProblem(rec, id);
     if (why === undefined) return upgrade(rec);
   } catch (err) {
+    if (err instanceof TsrunError && err.errno === 'ENOENT') return undefined; // a run killed before its record: reconcile removes it
     why = (err as Error).message;
   }
   const dead = { id, path, why };

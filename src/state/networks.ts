@@ -110,7 +110,8 @@ function readAll(): { nets: NetworkRecord[]; broken: BrokenNetwork[] } {
     }
     if (why) broken.push({ id, path, why });
   }
-  return { nets: nets.sort((a, b) => a.created.localeCompare(b.created)), broken };
+  // Timestamps of one format: their text order is their time order.
+  return { nets: nets.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0)), broken };
 }
 
 /**

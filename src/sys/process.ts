@@ -50,6 +50,20 @@ export function isAlive(p: ProcessIdentity | null | undefined): boolean {
   return stat !== undefined && stat.startTime === p.startTime && stat.state !== 'Z';
 }
 
+/**
+ * isAlive, remembered per process for one pass over many records that name few processes
+ * (every detached container names the supervisor): each process's /proc file is read once.
+ */
+export function aliveOnce(): (p: ProcessIdentity) => boolean {
+  const seen = new Map<string, boolean>();
+  return (p) => {
+    const key = `${p.pid}/${p.startTime}`;
+    let alive = seen.get(key);
+    if (alive === undefined) seen.set(key, (alive = isAlive(p)));
+    return alive;
+  };
+}
+
 /** Is this exact process a zombie: ended, its exit status held for its parent to collect? */
 export function isZombie(p: ProcessIdentity | null | undefined): boolean {
   if (!p || p.bootId !== bootId()) return false;

@@ -6,18 +6,18 @@
  * Every operation names itself as the iproute2 command that does the same thing; a handle
  * reports each one to its `explain` sink (tsrun --explain) before sending it.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { fromNodeError, TsrunError } from '../../sys/error';
 import { NamespaceSet, setns } from '../../sys/namespace';
+import { RequestLocal } from '../../sys/request-local';
 import { NetlinkError, NetlinkSocket, type NetlinkMessage } from './socket';
 
 export type Explain = (command: string) => void;
 
 let defaultExplain: Explain | undefined;
 /** The sink of the request being served, in a process that serves several at once (the supervisor). */
-const requestExplain = new AsyncLocalStorage<Explain | undefined>();
+const requestExplain = new RequestLocal<Explain | undefined>();
 
 /** Every handle created from now on reports its operations to `sink`. */
 export function explainTo(sink: Explain | undefined): void {
@@ -26,7 +26,7 @@ export function explainTo(sink: Explain | undefined): void {
 
 /** Runs `fn`, and all it starts, with handles that report to `sink` (or to nothing). */
 export function explainWithin<T>(sink: Explain | undefined, fn: () => T): T {
-  return requestExplain.run(sink, fn);
+  return requestExplain.within(sink, fn);
 }
 
 export interface Operation {
@@ -47,7 +47,7 @@ export interface Transport {
 }
 
 export class Handle {
-  explain: Explain | undefined = requestExplain.getStore() ?? defaultExplain;
+  explain: Explain | undefined = requestExplain.get() ?? defaultExplain;
 
   /** How any command is run in this namespace: "", "ip netns exec lab ", "nsenter -t 123 -n ". */
   execPrefix = '';
