@@ -40,16 +40,16 @@ export function fsyncDir(dir: string): void {
 
 const TEMP = /^\..+\.(\d+)\.tmp$/;
 
-/**
- * Removes, among `names` (entries of `dir`), the temps of writeFileAtomic whose writer is
- * dead (killed between its write and its rename); returns the other names. A live writer's
- * temp is left alone.
- */
 /** Whether `names` hold a temp of writeFileAtomic (a live writer's, or a killed one's to sweep). */
 export function hasTemps(names: string[]): boolean {
   return names.some((name) => TEMP.test(name));
 }
 
+/**
+ * Removes, among `names` (entries of `dir`), the temps of writeFileAtomic whose writer is
+ * dead (killed between its write and its rename); returns the other names. A live writer's
+ * temp is left alone.
+ */
 export function withoutStaleTemps(dir: string, names: string[]): string[] {
   return names.filter((name) => {
     const m = TEMP.exec(name);

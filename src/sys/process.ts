@@ -57,7 +57,7 @@ export function isAlive(p: ProcessIdentity | null | undefined): boolean {
 export function aliveOnce(): (p: ProcessIdentity) => boolean {
   const seen = new Map<string, boolean>();
   return (p) => {
-    const key = `${p.pid}/${p.startTime}`;
+    const key = `${p.bootId}/${p.pid}/${p.startTime}`;
     let alive = seen.get(key);
     if (alive === undefined) seen.set(key, (alive = isAlive(p)));
     return alive;
