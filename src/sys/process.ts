@@ -45,9 +45,8 @@ export function identify(pid: number): ProcessIdentity {
 
 /** Is this exact process still there (not a zombie, not a successor with its pid)? */
 export function isAlive(p: ProcessIdentity | null | undefined): boolean {
-  if (!p || p.bootId !== bootId()) return false;
-  const stat = statOf(p.pid);
-  return stat !== undefined && stat.startTime === p.startTime && stat.state !== 'Z';
+  const state = stateOf(p);
+  return state !== undefined && state !== 'Z';
 }
 
 /**
@@ -66,9 +65,14 @@ export function aliveOnce(): (p: ProcessIdentity) => boolean {
 
 /** Is this exact process a zombie: ended, its exit status held for its parent to collect? */
 export function isZombie(p: ProcessIdentity | null | undefined): boolean {
-  if (!p || p.bootId !== bootId()) return false;
+  return stateOf(p) === 'Z';
+}
+
+/** The state letter (R, S, Z, ...) of this exact process, or undefined if it is gone (or has a successor with its pid). */
+function stateOf(p: ProcessIdentity | null | undefined): string | undefined {
+  if (!p || p.bootId !== bootId()) return undefined;
   const stat = statOf(p.pid);
-  return stat !== undefined && stat.startTime === p.startTime && stat.state === 'Z';
+  return stat?.startTime === p.startTime ? stat.state : undefined;
 }
 
 /** Is some process with this pid there? For a pid written into a file name (a temp's writer, an import's staging). */
